@@ -1,0 +1,249 @@
+//! x86_64: `syscall`, number in rax, arguments in rdi rsi rdx r10 r8 r9; the kernel
+//! clobbers rcx and r11. clone's kernel order: flags, stack, ptid, ctid, tls.
+
+use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+
+use crate::{CloneFn, pid_t};
+
+// ---- Constants ----
+
+/// SysV: rsp is 16-aligned before a `call`, so `fn` starts with rsp = 8 mod 16.
+pub(crate) const STACK_ALIGNMENT: usize = 16;
+/// The wrapper's own use of the child stack: the return address `call` pushes.
+pub(crate) const CHILD_FRAME_SIZE: usize = 8;
+/// Bytes a call leaves on the stack at the callee's entry: `call` pushes the return address.
+pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 8;
+/// `mmap` takes its offset in bytes.
+pub(crate) const MMAP_SYSCALL: usize = __NR_mmap as usize;
+pub(crate) const MMAP_OFFSET_SHIFT: u32 = 0;
+
+// ---- Raw system calls ----
+
+#[inline(always)]
+pub(crate) unsafe fn syscall0(nr: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, lateout("rcx") _, lateout("r11") _,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0,
+            lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
+    unsafe { asm!("syscall", in("rax") nr, in("rdi") a0, options(nostack, noreturn)) }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1,
+            lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+            lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+            in("r10") a3, lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall5(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+            in("r10") a3, in("r8") a4, lateout("rcx") _, lateout("r11") _,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall6(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+            in("r10") a3, in("r8") a4, in("r9") a5, lateout("rcx") _, lateout("r11") _,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// The raw clone system call in the kernel's argument order for this architecture.
+#[inline(always)]
+pub(crate) unsafe fn clone_syscall(
+    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
+) -> usize {
+    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, ctid, tls) }
+}
+
+// ---- Clone entry ----
+
+/// glibc's `clone` below the portable checks: `stack_top` is already aligned. Returns
+/// the child's TID or -errno in the parent; in the child, runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone_entry(
+    f: CloneFn, stack_top: *mut u8, flags: usize, arg: *mut c_void,
+    ptid: *mut pid_t, tls: *mut c_void, ctid: *mut pid_t,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "mov r11, rdi",          // f, until the syscall clobbers r11
+        "mov rdi, rdx",          // flags
+        "mov rdx, r8",           // ptid
+        "mov r8, r9",            // tls
+        "mov r10, [rsp + 8]",    // ctid: the 7th argument is on the caller's stack
+        "mov r9, r11",           // f survives the syscall in r9
+        "mov [rsi - 8], rcx",    // arg rides on the child stack, popped before the call
+        "sub rsi, 8",
+        "mov eax, {clone}",
+        "syscall",
+        "test eax, eax",
+        "jz 2f",
+        "ret",                   // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined rip",    // the child's call chain starts here
+        "xor ebp, ebp",          // and so does its frame-pointer chain
+        "pop rdi",               // arg; rsp is the aligned top again
+        "call r9",
+        "mov edi, eax",          // fn's return value is the exit status
+        "mov eax, {exit}",       // SYS_exit ends this thread only, never the group
+        "syscall",
+        "ud2",
+        ".cfi_endproc",
+        clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+// ---- TLS ----
+
+/// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
+pub(crate) type TlsArgument = *mut c_void;
+
+pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
+    thread_pointer
+}
+
+pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
+    *argument
+}
+
+/// The thread pointer. x86_64's TLS ABI keeps a pointer to itself at fs:0, so this
+/// reads the fs base that `CLONE_SETTLS` set, provided the TLS block honours that rule.
+#[inline(always)]
+pub(crate) unsafe fn thread_pointer() -> *mut c_void {
+    let pointer;
+    unsafe { asm!("mov {}, fs:0", out(reg) pointer, options(nostack, readonly, preserves_flags)) };
+    pointer
+}
+
+// ---- _start ----
+
+/// Process entry: rsp points at argc, argv..., NULL, envp..., NULL, auxv.
+#[cfg(feature = "rt")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".cfi_startproc",
+        ".cfi_undefined rip",
+        "xor ebp, ebp",
+        "mov rdi, rsp",
+        "and rsp, -16",          // the kernel promises no alignment; SysV wants 16
+        "call {start}",
+        "ud2",
+        ".cfi_endproc",
+        start = sym crate::rt::start,
+    )
+}
+
+// ---- Probes ----
+
+/// Records rsp, rbp and the return address at entry, then jumps to the next function
+/// with the registers untouched (see [`crate::probes::EntryRecord`]).
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        "mov [rdi + {stack_pointer}], rsp",
+        "mov [rdi + {frame_pointer}], rbp",
+        "mov rax, [rsp]",
+        "mov [rdi + {return_address}], rax",
+        "mov rax, [rdi + {next}]",
+        "mov rdi, [rdi + {next_arg}]",
+        "jmp rax",
+        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+    )
+}
+
+/// Calls `f(arg)` with a known value in every callee-saved register (rbx, rbp,
+/// r12..r15) and returns a bit per register that `f` left changed.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn callee_saved_changed(
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        "push rbx", "push rbp", "push r12", "push r13", "push r14", "push r15",
+        "sub rsp, 8",            // 6 pushes + return address: realign to 16 for the call
+        "mov rax, rdi",
+        "mov rdi, rsi",
+        "movabs rbx, 0x5a5a0000000000b0",
+        "movabs rbp, 0x5a5a0000000000b1",
+        "movabs r12, 0x5a5a0000000000b2",
+        "movabs r13, 0x5a5a0000000000b3",
+        "movabs r14, 0x5a5a0000000000b4",
+        "movabs r15, 0x5a5a0000000000b5",
+        "call rax",
+        "xor eax, eax",
+        "movabs rcx, 0x5a5a0000000000b0", "cmp rbx, rcx", "setne dl", "or al, dl",
+        "movabs rcx, 0x5a5a0000000000b1", "cmp rbp, rcx", "setne dl", "shl dl, 1", "or al, dl",
+        "movabs rcx, 0x5a5a0000000000b2", "cmp r12, rcx", "setne dl", "shl dl, 2", "or al, dl",
+        "movabs rcx, 0x5a5a0000000000b3", "cmp r13, rcx", "setne dl", "shl dl, 3", "or al, dl",
+        "movabs rcx, 0x5a5a0000000000b4", "cmp r14, rcx", "setne dl", "shl dl, 4", "or al, dl",
+        "movabs rcx, 0x5a5a0000000000b5", "cmp r15, rcx", "setne dl", "shl dl, 5", "or al, dl",
+        "add rsp, 8",
+        "pop r15", "pop r14", "pop r13", "pop r12", "pop rbp", "pop rbx",
+        "ret",
+    )
+}

@@ -1,0 +1,173 @@
+//! Linux `clone(2)` exactly as its manual page describes it, with no libc and no
+//! allocation: the glibc wrapper [`clone`], ia64's stack-as-base-and-size form
+//! [`clone2`] (on every architecture), and the raw system call [`sys::clone`].
+//!
+//! ```no_run
+//! use core::ffi::{c_int, c_void};
+//! use freeclone::{clone, signal::SIGCHLD, sys};
+//!
+//! extern "C" fn child(arg: *mut c_void) -> c_int {
+//!     // Runs on `STACK`, in a copy of the parent's memory (no CLONE_VM).
+//!     unsafe { *(arg as *const c_int) + 1 }
+//! }
+//!
+//! static mut STACK: [u8; 16 * 1024] = [0; 16 * 1024];
+//! let mut value: c_int = 41;
+//! let top = unsafe { (&raw mut STACK).cast::<u8>().add(16 * 1024) };
+//! let tid = unsafe {
+//!     clone(child, top, SIGCHLD, (&raw mut value).cast(),
+//!           core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
+//! }.expect("clone");
+//! let (_, status) = sys::wait4(tid, 0).expect("wait4");
+//! assert_eq!(sys::exit_status(status), Some(42));
+//! ```
+//!
+//! # Architectures
+//! Everything architecture-specific lives in one module per architecture under
+//! `arch/<name>/`: x86_64, i386, aarch64, arm (ARM and Thumb-2 state), mips (o32),
+//! mips64 (n64) and s390x. ia64 has no Rust target: `arch/ia64/clone2.S` provides
+//! `__clone2` for C and assembly programs (see the README).
+//!
+//! # Features
+//! - `rt`: a minimal runtime for static freestanding programs ([`rt`]).
+//! - `probes`: register snapshots used by the conformance program ([`probes`]).
+
+#![no_std]
+#![cfg_attr(any(target_arch = "mips", target_arch = "mips64"), feature(asm_experimental_arch))]
+#![warn(missing_docs, unsafe_op_in_unsafe_fn)]
+
+// The architecture dispatch: the only place that names a target architecture.
+#[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64/mod.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64/mod.rs")]
+mod arch;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("freeclone supports x86_64, aarch64 on Linux");
+
+mod errno;
+pub mod flags;
+#[cfg(feature = "probes")]
+pub mod probes;
+#[cfg(feature = "rt")]
+pub mod rt;
+pub mod signal;
+pub mod stack;
+pub mod sys;
+pub mod tls;
+
+use core::ffi::{c_int, c_void};
+
+pub use errno::Errno;
+pub use flags::CloneFlags;
+
+/// A process or thread ID, as C's `pid_t`.
+#[allow(non_camel_case_types)]
+pub type pid_t = c_int;
+
+/// The function a child starts in: `fn(arg)`, whose return value is the child's exit
+/// status.
+pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
+
+/// Creates a child process or thread that starts by calling `f(arg)` on `child_stack`,
+/// as glibc's `clone()` does.
+///
+/// - `child_stack` is the topmost address of the child's stack (stacks grow down). It
+///   is aligned down to the ABI's alignment ([`stack::ALIGNMENT`]); the wrapper then
+///   uses [`stack::CHILD_FRAME_SIZE`] bytes below it before `f` runs.
+/// - `flags` is the manual page's `flags`: `CLONE_*` bits ([`flags`]) ORed with the
+///   termination signal in the low byte (for example [`signal::SIGCHLD`]).
+/// - `ptid`, `tls` and `ctid` are read by the kernel only for the flags that name them
+///   (`CLONE_PARENT_SETTID`, `CLONE_SETTLS`, `CLONE_CHILD_SETTID`/`CLONE_CHILD_CLEARTID`);
+///   pass null pointers otherwise. On i386 `tls` points to a `struct user_desc`;
+///   elsewhere it is the new value of the thread-pointer register.
+///
+/// In the parent, returns the child's thread ID. In the child, `f(arg)` runs with the
+/// frame chain ended (frame pointer zero, return address marked undefined for
+/// unwinders), and its return value becomes the child's exit status through
+/// `SYS_exit`, which ends the child only, never its whole thread group.
+///
+/// # Errors
+/// - [`Errno::EINVAL`] if `child_stack` is null, before any system call (glibc's rule;
+///   `f` cannot be null in Rust).
+/// - Any error of the system call, unchanged: `EINVAL` for an invalid combination of
+///   flags, `EPERM` for a namespace flag without privilege, `EAGAIN`, `ENOMEM`, ...
+///
+/// # Safety
+/// - `child_stack` must be the top of memory that is writable, not used by anything
+///   else, and large enough for `f` and everything it calls, for as long as the child
+///   runs. With `CLONE_VM` that memory is shared: it must stay valid until the child
+///   has exited (for example until `CLONE_CHILD_CLEARTID` has cleared `ctid`).
+/// - `f` must be safe to run in the child given `flags`: with `CLONE_VM` it shares the
+///   caller's memory without any synchronization this crate provides; without it, it
+///   runs in a copy.
+/// - `ptid`, `tls` and `ctid` must be valid for the flags that use them: writable
+///   `pid_t`s for the TID flags (`ctid` in the child's memory), and for `CLONE_SETTLS`
+///   a TLS value the code in the child can live with.
+pub unsafe fn clone(
+    f: CloneFn,
+    child_stack: *mut u8,
+    flags: c_int,
+    arg: *mut c_void,
+    ptid: *mut pid_t,
+    tls: *mut c_void,
+    ctid: *mut pid_t,
+) -> Result<pid_t, Errno> {
+    if child_stack.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    let top = stack::align_down(child_stack);
+    // SAFETY: the caller upholds this function's contract; `top` is aligned.
+    unsafe { clone_on_aligned_top(f, top, flags, arg, ptid, tls, ctid) }
+}
+
+/// The manual page's `__clone2`: as [`clone`], but the child's stack is given as its
+/// lowest address `stack_base` and its size in bytes, as ia64 needs. On every
+/// architecture this runs the child on the top of that area.
+///
+/// # Errors
+/// - [`Errno::EINVAL`] if `stack_base` is null, or if the area, once its top is
+///   aligned down, holds less than [`stack::MIN_SIZE`] bytes (the wrapper's own frame
+///   plus one aligned slot for `f`), before any system call.
+/// - Any error of the system call, unchanged (see [`clone`]).
+///
+/// # Safety
+/// As [`clone`], with `stack_base..stack_base + stack_size` as the child's stack.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn clone2(
+    f: CloneFn,
+    stack_base: *mut u8,
+    stack_size: usize,
+    flags: c_int,
+    arg: *mut c_void,
+    ptid: *mut pid_t,
+    tls: *mut c_void,
+    ctid: *mut pid_t,
+) -> Result<pid_t, Errno> {
+    if stack_base.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    let top = stack::align_down(stack_base.wrapping_add(stack_size));
+    // A size that wraps around the address space leaves nothing usable either.
+    if (top as usize).saturating_sub(stack_base as usize) < stack::MIN_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: the caller upholds this function's contract; `top` is aligned and the
+    // wrapper's frame fits between it and `stack_base`.
+    unsafe { clone_on_aligned_top(f, top, flags, arg, ptid, tls, ctid) }
+}
+
+/// The part shared by [`clone`] and [`clone2`]: the architecture's entry, whose return
+/// value is a TID or -errno.
+unsafe fn clone_on_aligned_top(
+    f: CloneFn,
+    top: *mut u8,
+    flags: c_int,
+    arg: *mut c_void,
+    ptid: *mut pid_t,
+    tls: *mut c_void,
+    ctid: *mut pid_t,
+) -> Result<pid_t, Errno> {
+    // The kernel reads the low 32 bits of flags: pass them zero-extended.
+    // SAFETY: forwarded from the callers.
+    let ret = unsafe { arch::clone_entry(f, top, flags as u32 as usize, arg, ptid, tls, ctid) };
+    Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
+}

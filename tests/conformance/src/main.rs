@@ -1,0 +1,524 @@
+//! freeclone's conformance program: one case per checkable statement of clone(2),
+//! the same source for every architecture. It prints `ok NAME`, `FAIL NAME: why` or
+//! `skip NAME: why` per case and ends with `N passed, N failed, N skipped`; it exits
+//! with 1 if any case failed.
+
+#![no_std]
+#![no_main]
+
+mod harness;
+
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+
+use freeclone::flags::*;
+use freeclone::probes::{self, EntryRecord};
+use freeclone::signal::SIGCHLD;
+use freeclone::tls::{TlsArgument, thread_pointer};
+use freeclone::{CloneFn, Errno, clone, clone2, pid_t, stack, sys};
+
+use harness::{MappedStack, Verdict, fail, skip, wait_exit_status};
+
+freeclone::entry!(main);
+
+fn main(args: freeclone::rt::Args) -> i32 {
+    harness::run(&args, &[
+        ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
+        ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
+        ("fn_return_value_is_the_child_exit_status", fn_return_value_is_the_child_exit_status),
+        ("returned_tid_is_the_child_gettid_and_getpid", returned_tid_is_the_child_gettid_and_getpid),
+        ("child_settid_stores_the_tid_in_the_child_memory", child_settid_stores_the_tid_in_the_child_memory),
+        ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
+        ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
+        ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
+        ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
+        ("thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid", thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid),
+        ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
+        ("callee_saved_registers_survive_clone_in_the_parent", callee_saved_registers_survive_clone_in_the_parent),
+        ("callee_saved_registers_survive_clone_errors", callee_saved_registers_survive_clone_errors),
+        ("sighand_without_vm_is_einval", sighand_without_vm_is_einval),
+        ("thread_without_sighand_is_einval", thread_without_sighand_is_einval),
+        ("clone2_runs_the_child_on_top_of_base_plus_size", clone2_runs_the_child_on_top_of_base_plus_size),
+        ("clone2_null_base_or_too_small_size_is_einval", clone2_null_base_or_too_small_size_is_einval),
+    ])
+}
+
+const STACK_SIZE: usize = 64 * 1024;
+const MAGIC: usize = 0x5eed_c10e;
+
+/// What a probed child compares its entry state with; lives in the parent's memory and
+/// is read from the child's copy of it.
+#[repr(C)]
+struct Expectation {
+    record: EntryRecord,
+    magic: usize,
+    own_address: usize,
+    aligned_top: usize,
+    stack_base: usize,
+}
+
+impl Expectation {
+    fn new(top: *mut u8, stack_base: *mut u8) -> Self {
+        Expectation {
+            record: EntryRecord::new(check_entry_state, null_mut()),
+            magic: MAGIC,
+            own_address: 0,
+            aligned_top: stack::align_down(top) as usize,
+            stack_base: stack_base as usize,
+        }
+    }
+
+    /// Fixes the self-references once the value has its final address.
+    fn arg(&mut self) -> *mut c_void {
+        let address = self as *mut Self;
+        self.own_address = address as usize;
+        self.record.next_arg = address.cast();
+        address.cast()
+    }
+}
+
+// Failed checks of `check_entry_state`, one bit each, reported as the exit status.
+const ARG_NOT_INTACT: c_int = 1;
+const STACK_NOT_AT_TOP_MINUS_FRAME: c_int = 2;
+const STACK_MISALIGNED_AT_ENTRY: c_int = 4;
+const STACK_OUTSIDE_BUFFER: c_int = 8;
+const FRAME_POINTER_NOT_ZERO: c_int = 16;
+const RETURN_NOT_INTO_CLONE_ENTRY: c_int = 32;
+
+/// Runs in the child, entered through the probe: checks what the probe recorded.
+extern "C" fn check_entry_state(arg: *mut c_void) -> c_int {
+    let expected = unsafe { &*(arg as *const Expectation) };
+    let record = &expected.record;
+    let mut failed = 0;
+    if arg as usize != expected.own_address || expected.magic != MAGIC {
+        failed |= ARG_NOT_INTACT;
+    }
+    if record.stack_pointer != expected.aligned_top - stack::CHILD_FRAME_SIZE {
+        failed |= STACK_NOT_AT_TOP_MINUS_FRAME;
+    }
+    if (record.stack_pointer + probes::RETURN_ADDRESS_ON_STACK) % stack::ALIGNMENT != 0 {
+        failed |= STACK_MISALIGNED_AT_ENTRY;
+    }
+    if record.stack_pointer < expected.stack_base || record.stack_pointer >= expected.aligned_top + 1 {
+        failed |= STACK_OUTSIDE_BUFFER;
+    }
+    if record.frame_pointer != 0 {
+        failed |= FRAME_POINTER_NOT_ZERO;
+    }
+    // Thumb code addresses carry bit 0; compare code addresses without it.
+    let entry = probes::clone_entry_address() & !1;
+    if (record.return_address & !1).wrapping_sub(entry) >= 256 {
+        failed |= RETURN_NOT_INTO_CLONE_ENTRY;
+    }
+    failed
+}
+
+fn describe_entry_failures(status: c_int, checked: c_int) -> Verdict {
+    let names = [
+        (ARG_NOT_INTACT, "arg not intact"),
+        (STACK_NOT_AT_TOP_MINUS_FRAME, "sp != aligned top - CHILD_FRAME_SIZE"),
+        (STACK_MISALIGNED_AT_ENTRY, "sp misaligned at fn's entry"),
+        (STACK_OUTSIDE_BUFFER, "sp outside the stack buffer"),
+        (FRAME_POINTER_NOT_ZERO, "frame pointer not zero at fn's entry"),
+        (RETURN_NOT_INTO_CLONE_ENTRY, "fn does not return into the clone entry"),
+    ];
+    let failed = status & checked;
+    if failed == 0 {
+        return Ok(());
+    }
+    let mut message = harness::Text::new();
+    for (bit, name) in names {
+        if failed & bit != 0 {
+            message.push(name);
+            message.push("; ");
+        }
+    }
+    Err(harness::Failure::Fail(message))
+}
+
+/// Spawns a fork-like probed child whose stack top is `top` and returns its exit status.
+fn spawn_probed(top: *mut u8, stack_base: *mut u8) -> Result<c_int, harness::Failure> {
+    let mut expected = Expectation::new(top, stack_base);
+    let arg = expected.arg();
+    let tid = unsafe { clone(probes::entry_probe(), top, SIGCHLD, arg, null_mut(), null_mut(), null_mut()) };
+    let tid = match tid {
+        Ok(tid) => tid,
+        Err(errno) => return Err(fail!("clone failed: {errno}")),
+    };
+    wait_exit_status(tid, 0)
+}
+
+fn child_runs_fn_with_arg_on_the_given_stack_aligned() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let status = spawn_probed(stack.top(), stack.base())?;
+    describe_entry_failures(
+        status,
+        ARG_NOT_INTACT | STACK_NOT_AT_TOP_MINUS_FRAME | STACK_MISALIGNED_AT_ENTRY | STACK_OUTSIDE_BUFFER,
+    )?;
+    if status & !0x3f != 0 {
+        return Err(fail!("child exited with unexpected status {status}"));
+    }
+    Ok(())
+}
+
+fn child_frame_chain_ends_at_fn_entry() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let status = spawn_probed(stack.top(), stack.base())?;
+    describe_entry_failures(status, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
+}
+
+extern "C" fn return_arg_as_status(arg: *mut c_void) -> c_int {
+    arg as usize as c_int
+}
+
+fn fn_return_value_is_the_child_exit_status() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    for value in [0, 1, 42, 255] {
+        let arg = value as usize as *mut c_void;
+        let tid = unsafe { clone(return_arg_as_status, stack.top(), SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
+            .map_err(|errno| fail!("clone failed: {errno}"))?;
+        let status = wait_exit_status(tid, 0)?;
+        if status != value {
+            return Err(fail!("fn returned {value}, child exit status is {status}"));
+        }
+    }
+    Ok(())
+}
+
+struct TidReport {
+    pipe_write: c_int,
+    ptid: pid_t,
+    ctid: pid_t,
+}
+
+/// What a fork-like child saw of its IDs, in its own memory.
+struct ChildTids {
+    tid: pid_t,
+    parent_ptid: pid_t,
+    child_gettid: pid_t,
+    child_getpid: pid_t,
+    child_ctid: pid_t,
+    child_ptid: pid_t,
+}
+
+extern "C" fn report_tids(arg: *mut c_void) -> c_int {
+    let report = unsafe { &*(arg as *const TidReport) };
+    // CLONE_CHILD_SETTID stored the TID in the child's memory before it started.
+    let ctid = unsafe { core::ptr::read_volatile(&report.ctid) };
+    let ptid = unsafe { core::ptr::read_volatile(&report.ptid) };
+    let mut bytes = [0u8; 16];
+    for (index, value) in [sys::gettid(), sys::getpid(), ctid, ptid].into_iter().enumerate() {
+        bytes[index * 4..index * 4 + 4].copy_from_slice(&value.to_ne_bytes());
+    }
+    match sys::write(report.pipe_write, &bytes) {
+        Ok(16) => 0,
+        _ => 1,
+    }
+}
+
+/// Spawns a fork-like child with `CLONE_PARENT_SETTID | CLONE_CHILD_SETTID` that
+/// reports, through a pipe, the IDs it sees in its own memory.
+fn spawn_tid_reporter() -> Result<ChildTids, harness::Failure> {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let [pipe_read, pipe_write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+    let mut report = TidReport { pipe_write, ptid: 0, ctid: 0 };
+    let flags = SIGCHLD | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID;
+    let (ptid, ctid) = (&raw mut report.ptid, &raw mut report.ctid);
+    let tid = unsafe { clone(report_tids, stack.top(), flags, (&raw mut report).cast(), ptid, null_mut(), ctid) };
+    let _ = sys::close(pipe_write);
+    let tid = tid.map_err(|errno| fail!("clone failed: {errno}"))?;
+    let parent_ptid = unsafe { core::ptr::read_volatile(ptid) };
+    let mut bytes = [0u8; 16];
+    let read = sys::read(pipe_read, &mut bytes);
+    let _ = sys::close(pipe_read);
+    let status = wait_exit_status(tid, 0)?;
+    if read != Ok(16) || status != 0 {
+        return Err(fail!("child report incomplete: read {read:?}, status {status}"));
+    }
+    let word = |index: usize| pid_t::from_ne_bytes(bytes[index * 4..index * 4 + 4].try_into().unwrap());
+    Ok(ChildTids {
+        tid,
+        parent_ptid,
+        child_gettid: word(0),
+        child_getpid: word(1),
+        child_ctid: word(2),
+        child_ptid: word(3),
+    })
+}
+
+fn returned_tid_is_the_child_gettid_and_getpid() -> Verdict {
+    let ids = spawn_tid_reporter()?;
+    if ids.tid <= 0 || ids.child_gettid != ids.tid || ids.child_getpid != ids.tid {
+        return Err(fail!("clone returned {}; child's gettid {}, getpid {}", ids.tid, ids.child_gettid, ids.child_getpid));
+    }
+    Ok(())
+}
+
+fn child_settid_stores_the_tid_in_the_child_memory() -> Verdict {
+    let ids = spawn_tid_reporter()?;
+    if ids.child_ctid != ids.tid {
+        return Err(fail!("CLONE_CHILD_SETTID stored {} in the child, clone returned {}", ids.child_ctid, ids.tid));
+    }
+    Ok(())
+}
+
+fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_process() -> Verdict {
+    let ids = spawn_tid_reporter()?;
+    if ids.parent_ptid == ids.tid {
+        return Ok(());
+    }
+    if ids.parent_ptid == 0 && ids.child_ptid == ids.tid {
+        return Err(skip!(
+            "the TID landed in the child's copy of ptid and not in the parent's: qemu-user's \
+             fork emulation stores CLONE_PARENT_SETTID in the child; checked on the native and kernel tiers"
+        ));
+    }
+    Err(fail!("CLONE_PARENT_SETTID stored {} in the parent, clone returned {}", ids.parent_ptid, ids.tid))
+}
+
+extern "C" fn return_zero(_: *mut c_void) -> c_int {
+    0
+}
+
+fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let ptid = AtomicI32::new(0);
+    let ctid = AtomicI32::new(-1);
+    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM
+        | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+    let tid = unsafe { clone(return_zero, stack.top(), flags, null_mut(), ptid.as_ptr(), null_mut(), ctid.as_ptr()) }
+        .map_err(|errno| fail!("clone failed: {errno}"))?;
+    // Stored before clone returned: no waiting.
+    let stored = ptid.load(Ordering::SeqCst);
+    harness::join_thread(&ctid, tid)?;
+    if stored != tid {
+        return Err(fail!("CLONE_PARENT_SETTID stored {stored}, clone returned {tid}"));
+    }
+    Ok(())
+}
+
+extern "C" fn must_not_run(_: *mut c_void) -> c_int {
+    sys::exit_group(99)
+}
+
+fn null_child_stack_is_einval_and_creates_no_child() -> Verdict {
+    let result = unsafe { clone(must_not_run, null_mut(), SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+    if result != Err(Errno::EINVAL) {
+        return Err(fail!("clone with a null stack returned {result:?}, expected EINVAL"));
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => Ok(()),
+        other => Err(fail!("a child exists after the failed clone: wait4 gave {other:?}")),
+    }
+}
+
+fn misaligned_stack_top_is_aligned_down() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let aligned = stack::align_down(stack.top().wrapping_sub(64));
+    for offset in 0..16 {
+        let top = aligned.wrapping_add(offset);
+        let status = spawn_probed(top, stack.base())?;
+        describe_entry_failures(status, ARG_NOT_INTACT | STACK_NOT_AT_TOP_MINUS_FRAME | STACK_MISALIGNED_AT_ENTRY)
+            .map_err(|failure| failure.with_context("stack top offset", offset))?;
+    }
+    Ok(())
+}
+
+/// Memory a thread child and its parent share.
+#[repr(C)]
+struct ThreadShared {
+    /// The TLS block: its first word points to itself, as x86's TLS ABI requires.
+    tls_block: [usize; 4],
+    thread_pointer_seen: AtomicUsize,
+    gettid_seen: AtomicI32,
+    getpid_seen: AtomicI32,
+    written: AtomicI32,
+    /// CLONE_PARENT_SETTID stores the TID here; CLONE_CHILD_CLEARTID clears it.
+    tid: AtomicI32,
+}
+
+extern "C" fn thread_child(arg: *mut c_void) -> c_int {
+    let shared = unsafe { &*(arg as *const ThreadShared) };
+    shared.thread_pointer_seen.store(unsafe { thread_pointer() } as usize, Ordering::SeqCst);
+    shared.gettid_seen.store(sys::gettid(), Ordering::SeqCst);
+    shared.getpid_seen.store(sys::getpid(), Ordering::SeqCst);
+    shared.written.store(1, Ordering::SeqCst);
+    // glibc's tst-clone3: a thread returning nonzero must end only itself (SYS_exit).
+    1
+}
+
+const THREAD_FLAGS: c_int = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
+    | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+
+/// Spawns `thread_child` as a thread on a stack of `stack_size` bytes and waits until
+/// the kernel clears the TID word.
+/// Returns the shared memory (moved out: compare addresses with the returned TLS
+/// address, not with the moved value's), the TID and the TLS address given.
+fn run_thread(stack_size: usize) -> Result<(ThreadShared, pid_t, usize), harness::Failure> {
+    let stack = MappedStack::new(stack_size)?;
+    let mut shared = ThreadShared {
+        tls_block: [0; 4],
+        thread_pointer_seen: AtomicUsize::new(0),
+        gettid_seen: AtomicI32::new(0),
+        getpid_seen: AtomicI32::new(0),
+        written: AtomicI32::new(0),
+        tid: AtomicI32::new(0),
+    };
+    let tls_address = shared.tls_block.as_ptr() as usize;
+    shared.tls_block[0] = tls_address;
+    let mut tls = TlsArgument::new(shared.tls_block.as_mut_ptr().cast());
+    let tid_word = shared.tid.as_ptr();
+    let arg = (&raw mut shared).cast();
+    let tid = unsafe { clone(thread_child, stack.top(), THREAD_FLAGS, arg, tid_word, tls.as_mut_ptr(), tid_word) }
+        .map_err(|errno| fail!("clone failed: {errno}"))?;
+    harness::join_thread(&shared.tid, tid)?;
+    Ok((shared, tid, tls_address))
+}
+
+fn thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid() -> Verdict {
+    // 1 KiB on 32-bit architectures, 2 KiB on 64-bit ones.
+    let small = 256 * core::mem::size_of::<usize>();
+    let (shared, tid, expected_tls) = run_thread(small)?;
+    if shared.written.load(Ordering::SeqCst) != 1 {
+        return Err(fail!("the thread's write is not visible to the parent"));
+    }
+    let seen = shared.thread_pointer_seen.load(Ordering::SeqCst);
+    if seen != expected_tls {
+        return Err(fail!("thread pointer in the child is {seen:#x}, CLONE_SETTLS gave {expected_tls:#x}"));
+    }
+    let gettid_seen = shared.gettid_seen.load(Ordering::SeqCst);
+    if gettid_seen != tid {
+        return Err(fail!("thread's gettid {gettid_seen}, clone returned {tid}"));
+    }
+    let getpid_seen = shared.getpid_seen.load(Ordering::SeqCst);
+    if getpid_seen != sys::getpid() {
+        return Err(fail!("thread's getpid {getpid_seen} differs from the parent's {}", sys::getpid()));
+    }
+    Ok(())
+}
+
+fn thread_returning_does_not_end_the_process() -> Verdict {
+    let before = sys::getpid();
+    for _ in 0..3 {
+        run_thread(STACK_SIZE)?;
+    }
+    // Still running, as the same process: the thread's `return 1` ended only itself.
+    if sys::getpid() != before {
+        return Err(fail!("getpid changed"));
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => Ok(()),
+        other => Err(fail!("a thread left a waitable child: wait4 gave {other:?}")),
+    }
+}
+
+struct CloneCall {
+    stack: *mut u8,
+    flags: c_int,
+    result: Result<pid_t, Errno>,
+}
+
+unsafe extern "C" fn call_clone(arg: *mut c_void) {
+    let call = unsafe { &mut *(arg as *mut CloneCall) };
+    call.result = unsafe { clone(return_arg_as_status, call.stack, call.flags, null_mut(), null_mut(), null_mut(), null_mut()) };
+}
+
+fn clone_with_register_check(stack: *mut u8, flags: c_int) -> Result<(usize, Result<pid_t, Errno>), harness::Failure> {
+    let mut call = CloneCall { stack, flags, result: Err(Errno::from_raw(0)) };
+    let changed = unsafe { probes::callee_saved_changed(call_clone, (&raw mut call).cast()) };
+    Ok((changed, call.result))
+}
+
+fn callee_saved_registers_survive_clone_in_the_parent() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let (changed, result) = clone_with_register_check(stack.top(), SIGCHLD)?;
+    let tid = result.map_err(|errno| fail!("clone failed: {errno}"))?;
+    wait_exit_status(tid, 0)?;
+    if changed != 0 {
+        return Err(fail!("callee-saved registers changed by a successful clone: mask {changed:#x}"));
+    }
+    Ok(())
+}
+
+fn callee_saved_registers_survive_clone_errors() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    // The kernel's error path (through the assembly) and the wrapper's own.
+    for (stack, flags, what) in [
+        (stack.top(), CLONE_SIGHAND | SIGCHLD, "kernel EINVAL"),
+        (null_mut(), SIGCHLD, "null stack"),
+    ] {
+        let (changed, result) = clone_with_register_check(stack, flags)?;
+        if result != Err(Errno::EINVAL) {
+            return Err(fail!("{what}: clone returned {result:?}, expected EINVAL"));
+        }
+        if changed != 0 {
+            return Err(fail!("{what}: callee-saved registers changed: mask {changed:#x}"));
+        }
+    }
+    Ok(())
+}
+
+fn expect_kernel_einval(flags: c_int) -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let result = unsafe { clone(must_not_run, stack.top(), flags, null_mut(), null_mut(), null_mut(), null_mut()) };
+    if result != Err(Errno::EINVAL) {
+        if let Ok(tid) = result {
+            let _ = sys::wait4(tid, sys::WALL);
+        }
+        return Err(fail!("flags {flags:#x}: clone returned {result:?}, expected EINVAL"));
+    }
+    Ok(())
+}
+
+fn sighand_without_vm_is_einval() -> Verdict {
+    expect_kernel_einval(CLONE_SIGHAND | SIGCHLD)
+}
+
+fn thread_without_sighand_is_einval() -> Verdict {
+    expect_kernel_einval(CLONE_VM | CLONE_THREAD | SIGCHLD)
+}
+
+fn clone2_runs_the_child_on_top_of_base_plus_size() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    // A base and size that leave the top misaligned, to include the alignment.
+    let base = stack.base().wrapping_add(3);
+    let size = STACK_SIZE - 64 - 3 - 5;
+    let mut expected = Expectation::new(base.wrapping_add(size), base);
+    let arg = expected.arg();
+    let tid = unsafe { clone2(probes::entry_probe(), base, size, SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone2 failed: {errno}"))?;
+    let status = wait_exit_status(tid, 0)?;
+    describe_entry_failures(status, ARG_NOT_INTACT | STACK_NOT_AT_TOP_MINUS_FRAME | STACK_MISALIGNED_AT_ENTRY | STACK_OUTSIDE_BUFFER)
+}
+
+fn clone2_null_base_or_too_small_size_is_einval() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let aligned_base = stack.base();
+    for (base, size, what) in [
+        (null_mut(), STACK_SIZE, "null base"),
+        (aligned_base, 0, "size 0"),
+        (aligned_base, stack::MIN_SIZE - 1, "size MIN_SIZE - 1"),
+        (aligned_base.wrapping_add(1), stack::MIN_SIZE, "size MIN_SIZE, misaligned base"),
+        (aligned_base, usize::MAX, "size wrapping the address space"),
+    ] {
+        let result = unsafe { clone2(must_not_run, base, size, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+        if result != Err(Errno::EINVAL) {
+            if let Ok(tid) = result {
+                let _ = sys::wait4(tid, sys::WALL);
+            }
+            return Err(fail!("{what}: clone2 returned {result:?}, expected EINVAL"));
+        }
+    }
+    // The smallest accepted area runs a child that needs no stack of its own.
+    let tid = unsafe {
+        clone2(return_arg_as_status, aligned_base, stack::MIN_SIZE, SIGCHLD, 7 as *mut c_void, null_mut(), null_mut(), null_mut())
+    }
+    .map_err(|errno| fail!("size MIN_SIZE: clone2 failed: {errno}"))?;
+    let status = wait_exit_status(tid, 0)?;
+    if status != 7 {
+        return Err(fail!("size MIN_SIZE: child exit status {status}, expected 7"));
+    }
+    let _: CloneFn = must_not_run;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Freestanding static binaries for a target: nightly with build-std (one path for every
+//! target, tier 3 included), rust-lld and linker/static.ld; no C toolchain.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::arches::Arch;
+use crate::util::run_status;
+
+/// What to build: the conformance program, or one of the library's examples.
+pub enum Program<'a> {
+    Conformance,
+    Example(&'a str),
+}
+
+/// The target directory for freestanding builds, apart from the host's.
+pub fn target_dir(root: &Path) -> PathBuf {
+    root.join("target").join("freestanding")
+}
+
+/// Builds `program` for `arch` (release) and returns the binary's path.
+pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<PathBuf, String> {
+    let target = arch
+        .rust_target
+        .as_deref()
+        .ok_or_else(|| format!("{} has no Rust target", arch.name))?;
+    let linker_script = root.join("linker").join("static.ld");
+    let mut rustflags = vec![
+        "-Clinker=rust-lld".to_string(),
+        "-Crelocation-model=static".to_string(),
+        "-Ctarget-feature=+crt-static".to_string(),
+        format!("-Clink-arg=-T{}", linker_script.display()),
+    ];
+    rustflags.extend(arch.rustflags.iter().cloned());
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(root)
+        .args(["run", "nightly", "cargo", "build", "--quiet", "--release", "--target", target])
+        .args(["-Zbuild-std=core,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"])
+        .arg("--target-dir")
+        .arg(target_dir(root))
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    let binary_name = match program {
+        Program::Conformance => {
+            command.args(["--package", "conformance", "--bin", "conformance"]);
+            "conformance".to_string()
+        }
+        Program::Example(name) => {
+            command.args(["--package", "freeclone", "--features", "rt", "--example", name]);
+            format!("examples/{name}")
+        }
+    };
+    run_status(&mut command).map_err(|error| format!("build for {} ({target}) failed: {error}", arch.name))?;
+    Ok(target_dir(root).join(target).join("release").join(binary_name))
+}
+
+/// Builds the library alone with the stable toolchain, every feature on, to prove it
+/// needs no nightly feature on this target.
+pub fn stable_library(root: &Path, arch: &Arch) -> Result<(), String> {
+    let target = arch.rust_target.as_deref().unwrap_or_default();
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(root)
+        .args(["run", "stable", "cargo", "build", "--quiet", "--lib", "--package", "freeclone"])
+        .args(["--features", "rt,probes", "--target", target])
+        .arg("--target-dir")
+        .arg(root.join("target").join("stable"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    run_status(&mut command).map_err(|error| format!("stable build of the library for {} ({target}) failed: {error}", arch.name))
+}

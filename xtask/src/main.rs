@@ -1,0 +1,344 @@
+//! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
+//! `test` builds the conformance program per architecture and runs it on every tier
+//! that can run it, `demo` builds and runs the examples.
+
+mod arches;
+mod build;
+mod ia64;
+mod setup;
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+
+use arches::Arch;
+use build::Program;
+use util::run_with_timeout;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "freeclone's runner: setup, test, demo")]
+enum Cli {
+    /// Install what the selected architectures need (rust-src, stable targets, qemu).
+    Setup(Selection),
+    /// Build the conformance program per architecture and run it on every tier.
+    Test(TestArgs),
+    /// Build the examples per architecture and run them, showing what they print.
+    Demo(Selection),
+}
+
+#[derive(clap::Args)]
+struct Selection {
+    /// Architectures, comma-separated (default: all, as listed by arch/*/targets.toml).
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Tiers, comma-separated (default: every tier available for each architecture).
+    #[arg(long, value_delimiter = ',')]
+    tier: Option<Vec<Tier>>,
+}
+
+/// Where a test program runs.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
+enum Tier {
+    /// Under qemu-user, which emulates the CPU and implements clone itself.
+    User,
+    /// Directly on the host, for the architectures the host runs natively.
+    Native,
+}
+
+impl Tier {
+    fn name(self) -> &'static str {
+        match self {
+            Tier::User => "user",
+            Tier::Native => "native",
+        }
+    }
+}
+
+/// Per run, at most this long: a hang shows as a failed run.
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli {
+        Cli::Setup(selection) => {
+            select(&root, &selection).and_then(|arches| setup::run(&arches, &needs(&arches, true)))
+        }
+        Cli::Test(args) => test(&root, &args),
+        Cli::Demo(selection) => demo(&root, &selection),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn select(root: &Path, selection: &Selection) -> Result<Vec<Arch>, String> {
+    arches::select(&arches::all(root)?, selection.arch.as_deref())
+}
+
+fn needs(arches: &[Arch], qemu_user: bool) -> setup::Needs {
+    setup::Needs {
+        qemu_user,
+        ia64_binutils: arches.iter().any(|arch| arch.rust_target.is_none()),
+        qemu_system: Vec::new(),
+    }
+}
+
+/// Prints how long a phase took, so CI logs show where the time goes.
+fn timed<T>(phase: &str, work: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let value = work();
+    println!("time: {phase}: {:.1} s", start.elapsed().as_secs_f64());
+    value
+}
+
+/// One run of the conformance program, counted.
+struct RunResult {
+    arch: String,
+    tier: String,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    /// The run did not complete (build error, crash, timeout, no closing line).
+    error: Option<String>,
+}
+
+fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
+    let total_start = Instant::now();
+    let arches = select(root, &args.selection)?;
+    let tiers: Vec<Tier> = args.tier.clone().unwrap_or_else(|| vec![Tier::User, Tier::Native]);
+    timed("setup", || setup::run(&arches, &needs(&arches, tiers.contains(&Tier::User))))?;
+
+    let mut results: Vec<RunResult> = Vec::new();
+    timed("stable builds of the library", || {
+        for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
+            println!("stable: building the library for {}", arch.name);
+            if let Err(error) = build::stable_library(root, arch) {
+                results.push(RunResult::error(&arch.name, "stable", error));
+            }
+        }
+    });
+
+    let mut build_checks = (0, 0);
+    for arch in &arches {
+        if arch.rust_target.is_none() {
+            let result = timed(&format!("build checks {}", arch.name), || assembly_only(root, arch));
+            build_checks.0 += result.passed;
+            build_checks.1 += result.failed;
+            results.push(RunResult { passed: 0, ..result });
+            continue;
+        }
+        let binary = timed(&format!("build {}", arch.name), || {
+            println!("build: conformance program for {}", arch.name);
+            build::freestanding(root, arch, Program::Conformance)
+        });
+        let binary = match binary {
+            Ok(binary) => binary,
+            Err(error) => {
+                results.push(RunResult::error(&arch.name, "build", error));
+                continue;
+            }
+        };
+        for &tier in &tiers {
+            let Some(mut command) = runner(arch, tier, &binary) else { continue };
+            let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
+                run_conformance(&arch.name, tier.name(), &mut command)
+            });
+            results.push(result);
+        }
+    }
+
+    print_table(&results);
+    let passed: usize = results.iter().map(|result| result.passed).sum();
+    let failed: usize = results.iter().map(|result| result.failed + usize::from(result.error.is_some())).sum();
+    let skipped: usize = results.iter().map(|result| result.skipped).sum();
+    if build_checks != (0, 0) {
+        println!("build checks (not runtime cases): {} passed, {} failed", build_checks.0, build_checks.1);
+    }
+    println!("time: total: {:.1} s", total_start.elapsed().as_secs_f64());
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
+}
+
+/// An architecture without a Rust target (ia64): its assembly is built and checked
+/// structurally; nothing runs. Passed checks are reported apart from runtime cases.
+fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
+    if arch.name != "ia64" {
+        return RunResult::error(&arch.name, "build", "no Rust target and no checker for it".into());
+    }
+    let build_dir = root.join("target").join("ia64");
+    let checks = ia64::build_and_check(root, &build_dir);
+    let mut result = RunResult { arch: arch.name.clone(), tier: "build".into(), passed: 0, failed: 0, skipped: 0, error: None };
+    for check in &checks {
+        match &check.result {
+            Ok(()) => {
+                result.passed += 1;
+                println!("  ok {}", check.name);
+            }
+            Err(why) => {
+                result.failed += 1;
+                println!("  FAIL {}: {why}", check.name);
+            }
+        }
+    }
+    println!("  ia64: built and checked, not executed (no ia64 emulator): {} build checks passed, {} failed", result.passed, result.failed);
+    result
+}
+
+/// The command that runs `binary` on `tier`, if that tier can run this architecture.
+fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
+    match tier {
+        Tier::User => {
+            let mut command = Command::new(arch.qemu_user.as_ref()?);
+            command.arg(binary);
+            Some(command)
+        }
+        Tier::Native => arch.runs_natively().then(|| Command::new(binary)),
+    }
+}
+
+impl RunResult {
+    fn error(arch: &str, tier: &str, error: String) -> Self {
+        RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: Some(error) }
+    }
+}
+
+fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
+    println!("run: {arch} on tier {tier}");
+    let finished = match run_with_timeout(command, RUN_TIMEOUT) {
+        Ok(finished) => finished,
+        Err(error) => return RunResult::error(arch, tier, error),
+    };
+    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None };
+    let mut closing = None;
+    for line in finished.output.lines() {
+        if line.starts_with("ok ") {
+            result.passed += 1;
+        } else if line.starts_with("FAIL ") {
+            result.failed += 1;
+            println!("  {line}");
+        } else if line.starts_with("skip ") {
+            result.skipped += 1;
+            println!("  {line}");
+        } else if let Some(counts) = parse_closing_line(line) {
+            closing = Some(counts);
+        }
+    }
+    let expected_code = if result.failed == 0 { 0 } else { 1 };
+    if finished.timed_out {
+        result.error = Some(format!("timed out after {} s", RUN_TIMEOUT.as_secs()));
+    } else if closing != Some((result.passed, result.failed, result.skipped)) || finished.code != Some(expected_code) {
+        result.error = Some(format!(
+            "the program did not finish its run (exit code {:?}, closing line {:?})",
+            finished.code, closing
+        ));
+    }
+    if let Some(error) = &result.error {
+        println!("  ERROR {arch} {tier}: {error}; its last output:");
+        let lines: Vec<&str> = finished.output.lines().collect();
+        for line in &lines[lines.len().saturating_sub(20)..] {
+            println!("  | {line}");
+        }
+    }
+    println!(
+        "  {arch} {tier}: {} passed, {} failed, {} skipped ({:.1} s)",
+        result.passed, result.failed, result.skipped, finished.elapsed.as_secs_f64()
+    );
+    result
+}
+
+/// `N passed, N failed, N skipped`.
+fn parse_closing_line(line: &str) -> Option<(usize, usize, usize)> {
+    let mut numbers = line.split(", ").zip(["passed", "failed", "skipped"]).map(|(part, word)| {
+        part.strip_suffix(word).and_then(|number| number.trim().parse::<usize>().ok())
+    });
+    let counts = (numbers.next()??, numbers.next()??, numbers.next()??);
+    (line.matches(", ").count() == 2).then_some(counts)
+}
+
+fn print_table(results: &[RunResult]) {
+    println!();
+    println!("{:<10} {:<8} {:>7} {:>7} {:>8}  note", "arch", "tier", "passed", "failed", "skipped");
+    for result in results {
+        let note = result.error.as_deref().map_or(String::new(), |error| {
+            let first = error.lines().next().unwrap_or_default();
+            format!("ERROR: {first}")
+        });
+        println!(
+            "{:<10} {:<8} {:>7} {:>7} {:>8}  {note}",
+            result.arch, result.tier, result.passed, result.failed, result.skipped
+        );
+    }
+    println!();
+}
+
+fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
+    let arches = select(root, selection)?;
+    setup::run(&arches, &needs(&arches, true))?;
+    let mut failures = Vec::new();
+    for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
+        println!("== {}: building examples/spawn.rs", arch.name);
+        let binary = match build::freestanding(root, arch, Program::Example("spawn")) {
+            Ok(binary) => binary,
+            Err(error) => {
+                failures.push(format!("{}: {error}", arch.name));
+                continue;
+            }
+        };
+        for tier in [Tier::User, Tier::Native] {
+            let Some(mut command) = runner(arch, tier, &binary) else { continue };
+            println!("-- {} on tier {}: {}", arch.name, tier.name(), format_command(&command));
+            match run_with_timeout(&mut command, RUN_TIMEOUT) {
+                Ok(finished) => {
+                    for line in finished.output.lines() {
+                        println!("   {line}");
+                    }
+                    if finished.code != Some(0) {
+                        failures.push(format!("{} {}: exit code {:?}", arch.name, tier.name(), finished.code));
+                    }
+                }
+                Err(error) => failures.push(format!("{} {}: {error}", arch.name, tier.name())),
+            }
+        }
+    }
+    if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+fn format_command(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_closing_line;
+
+    #[test]
+    fn closing_line_is_parsed_only_in_its_exact_form() {
+        assert_eq!(parse_closing_line("14 passed, 0 failed, 2 skipped"), Some((14, 0, 2)));
+        assert_eq!(parse_closing_line("14 passed, 0 failed"), None);
+        assert_eq!(parse_closing_line("ok 14 passed, 0 failed, 2 skipped"), None);
+        assert_eq!(parse_closing_line("x passed, 0 failed, 2 skipped"), None);
+    }
+}

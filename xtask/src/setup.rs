@@ -1,0 +1,152 @@
+//! `cargo xtask setup`: installs what the selected architectures need and nothing
+//! else. Every step says what it does; a failed step names the package and the
+//! command to run by hand. Running it twice does nothing the second time.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::arches::Arch;
+use crate::util::{command_exists, output_of, run_status};
+
+/// Where Debian's qemu 10 comes from: see shared/reference/toolchain.md.
+const BACKPORTS_SUITE: &str = "bookworm-backports";
+const BACKPORTS_SOURCE_FILE: &str = "/etc/apt/sources.list.d/freeclone-backports.sources";
+
+/// What the selection needs beyond the Rust toolchains.
+#[derive(Default)]
+pub struct Needs {
+    pub qemu_user: bool,
+    pub ia64_binutils: bool,
+    pub qemu_system: Vec<String>,
+}
+
+pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
+    ensure_nightly_rust_src()?;
+    for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
+        if let Some(target) = &arch.rust_target {
+            ensure_stable_target(target)?;
+        }
+    }
+    let mut packages: Vec<(String, String)> = Vec::new();
+    if needs.qemu_user {
+        for arch in arches {
+            if let Some(qemu) = &arch.qemu_user {
+                if !command_exists(qemu) {
+                    packages.push(("qemu-user".into(), qemu.clone()));
+                }
+            }
+        }
+    }
+    if needs.ia64_binutils && !command_exists("ia64-linux-gnu-as") {
+        packages.push(("binutils-ia64-linux-gnu".into(), "ia64-linux-gnu-as".into()));
+    }
+    for (package, command) in needs.qemu_system.iter().map(|p| (p.clone(), p.clone())) {
+        if !command_exists(&command) {
+            packages.push((package, command));
+        }
+    }
+    packages.sort();
+    packages.dedup_by(|a, b| a.0 == b.0);
+    if !packages.is_empty() {
+        let names: Vec<String> = packages.iter().map(|(package, _)| package.clone()).collect();
+        install_debian_packages(&names)?;
+        for (package, command) in &packages {
+            if !command_exists(command) {
+                return Err(format!(
+                    "package {package} was installed but `{command}` is still not on PATH"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ensure_nightly_rust_src() -> Result<(), String> {
+    let installed = output_of(Command::new("rustup").args(["component", "list", "--installed", "--toolchain", "nightly"]))
+        .map_err(|error| {
+            format!(
+                "the nightly toolchain is needed to build the test programs (build-std): {error}\n\
+                 install it with: rustup toolchain install nightly --profile minimal --component rust-src"
+            )
+        })?;
+    if installed.lines().any(|line| line.starts_with("rust-src")) {
+        return Ok(());
+    }
+    println!("setup: adding rust-src to the nightly toolchain (build-std needs core's source)");
+    run_status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))
+        .map_err(|error| format!("{error}\nrun by hand: rustup component add rust-src --toolchain nightly"))
+}
+
+fn ensure_stable_target(target: &str) -> Result<(), String> {
+    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed", "--toolchain", "stable"]))?;
+    if installed.lines().any(|line| line.trim() == target) {
+        return Ok(());
+    }
+    println!("setup: adding the stable rust-std for {target} (the library must build on stable)");
+    run_status(Command::new("rustup").args(["target", "add", "--toolchain", "stable", target]))
+        .map_err(|error| format!("{error}\nrun by hand: rustup target add --toolchain stable {target}"))
+}
+
+fn install_debian_packages(packages: &[String]) -> Result<(), String> {
+    let list = packages.join(" ");
+    let by_hand = format!(
+        "run by hand (as root): add {BACKPORTS_SUITE} to apt's sources, apt-get update, \
+         apt-get install -t {BACKPORTS_SUITE} {list}"
+    );
+    if !command_exists("apt-get") {
+        return Err(format!("missing packages {list}, and this machine has no apt-get; {by_hand}"));
+    }
+    ensure_backports_source().map_err(|error| format!("{error}\n{by_hand}"))?;
+    println!("setup: apt-get update (package lists for {BACKPORTS_SUITE})");
+    // An index of a foreign architecture or of the security suite may fail to load; what
+    // matters is whether the packages resolve, which the install below checks.
+    if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
+        println!("setup: apt-get update reported an error ({error}); trying the install anyway");
+    }
+    println!("setup: installing {list} from {BACKPORTS_SUITE}");
+    let mut install = Command::new("apt-get");
+    install
+        .args(["install", "-y", "-qq", "--no-install-recommends", "-t", BACKPORTS_SUITE])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run_status(&mut install).map_err(|error| format!("installing {list} failed: {error}\n{by_hand}"))
+}
+
+/// Adds bookworm-backports to apt's sources (deb822), with the mirror of the existing
+/// bookworm entry, unless some source already names it.
+fn ensure_backports_source() -> Result<(), String> {
+    let dir = Path::new("/etc/apt/sources.list.d");
+    let mut mirror = None;
+    let mut sources: Vec<String> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".sources") || name.ends_with(".list") {
+                sources.extend(std::fs::read_to_string(entry.path()).ok());
+            }
+        }
+    }
+    sources.extend(std::fs::read_to_string("/etc/apt/sources.list").ok());
+    for text in &sources {
+        if text.contains(BACKPORTS_SUITE) {
+            return Ok(());
+        }
+        for stanza in text.split("\n\n") {
+            let field = |key: &str| {
+                stanza.lines().find_map(|line| line.strip_prefix(key).map(|rest| rest.trim().to_string()))
+            };
+            let suites = field("Suites:").unwrap_or_default();
+            if suites.split_whitespace().any(|suite| suite == "bookworm") && mirror.is_none() {
+                mirror = field("URIs:");
+            }
+        }
+    }
+    let mirror = mirror.unwrap_or_else(|| "http://deb.debian.org/debian".to_string());
+    println!("setup: adding {BACKPORTS_SUITE} ({mirror}) to apt's sources in {BACKPORTS_SOURCE_FILE}");
+    let stanza = format!(
+        "Types: deb\nURIs: {mirror}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n\
+         Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    );
+    std::fs::write(BACKPORTS_SOURCE_FILE, stanza)
+        .map_err(|error| format!("cannot write {BACKPORTS_SOURCE_FILE}: {error}"))
+}

@@ -1,0 +1,99 @@
+//! Running commands: presence checks, captured output, timeouts.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Whether `name` is an executable on PATH.
+pub fn command_exists(name: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            let candidate = dir.join(name);
+            candidate.is_file()
+                && std::fs::metadata(&candidate).is_ok_and(|meta| {
+                    use std::os::unix::fs::PermissionsExt;
+                    meta.permissions().mode() & 0o111 != 0
+                })
+        })
+    })
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Runs `command` with inherited output; an error names the command and its status.
+pub fn run_status(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", describe(command))) }
+}
+
+/// Runs `command` and returns its standard output; an error carries its stderr.
+pub fn output_of(command: &mut Command) -> Result<String, String> {
+    let output = command.output().map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{}` failed ({}): {}",
+            describe(command),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// What a program printed (stdout and stderr interleaved) and how it ended.
+pub struct Finished {
+    pub output: String,
+    /// The exit code; `None` if a signal ended it or it timed out.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub elapsed: Duration,
+}
+
+/// Runs `command` with stdout and stderr captured into one stream, killing it after
+/// `timeout`.
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Finished, String> {
+    let (mut reader, writer) = std::io::pipe().map_err(|error| format!("pipe: {error}"))?;
+    let writer_clone = writer.try_clone().map_err(|error| format!("pipe: {error}"))?;
+    let start = Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(writer_clone)
+        .spawn()
+        .map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
+    // The command holds the write ends now; drop ours so reading ends at its exit.
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let collector = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = reader.read_to_end(&mut bytes);
+        bytes
+    });
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|error| format!("wait: {error}"))? {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().map_err(|error| format!("wait: {error}"))?;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    // A grandchild that inherited the pipe could keep it open: do not wait forever.
+    let bytes = collector.join().unwrap_or_default();
+    Ok(Finished {
+        output: String::from_utf8_lossy(&bytes).into_owned(),
+        code: if timed_out { None } else { status.code() },
+        timed_out,
+        elapsed,
+    })
+}
