@@ -38,10 +38,26 @@
 
 // The architecture dispatch: the only place that names a target architecture.
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64/mod.rs")]
+#[cfg_attr(target_arch = "x86", path = "../arch/i386/mod.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64/mod.rs")]
+#[cfg_attr(target_arch = "arm", path = "../arch/arm/mod.rs")]
+#[cfg_attr(target_arch = "mips", path = "../arch/mips/mod.rs")]
+#[cfg_attr(target_arch = "mips64", path = "../arch/mips64/mod.rs")]
+#[cfg_attr(target_arch = "s390x", path = "../arch/s390x/mod.rs")]
 mod arch;
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("freeclone supports x86_64, aarch64 on Linux");
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "s390x",
+)))]
+compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mips64 and s390x");
+/// i386's `CLONE_SETTLS` argument: glibc's `struct user_desc`.
+#[cfg(target_arch = "x86")]
+pub use arch::UserDesc;
 
 mod errno;
 pub mod flags;

@@ -231,7 +231,8 @@ pub fn futex_wake(word: &AtomicI32, count: i32) -> Result<usize, Errno> {
     check(unsafe { arch::syscall3(nr, word.as_ptr() as usize, op, count as usize) })
 }
 
-/// `mmap(2)` (through `mmap2` where the architecture has it). `offset` must be a
+/// `mmap(2)` (through `mmap2` where the architecture has it, and s390x's argument
+/// block). `offset` must be a
 /// multiple of the page size.
 ///
 /// # Safety
@@ -245,15 +246,7 @@ pub unsafe fn mmap(
     offset: usize,
 ) -> Result<*mut u8, Errno> {
     let ret = unsafe {
-        arch::syscall6(
-            arch::MMAP_SYSCALL,
-            address as usize,
-            length,
-            protection as usize,
-            flags as usize,
-            fd as usize,
-            offset >> arch::MMAP_OFFSET_SHIFT,
-        )
+        arch::mmap(address as usize, length, protection as usize, flags as usize, fd as usize, offset)
     };
     check(ret).map(|address| address as *mut u8)
 }

@@ -15,9 +15,6 @@ pub(crate) const STACK_ALIGNMENT: usize = 16;
 pub(crate) const CHILD_FRAME_SIZE: usize = 0;
 /// Bytes a call leaves on the stack at the callee's entry: the return address stays in x30.
 pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
-/// `mmap` takes its offset in bytes.
-pub(crate) const MMAP_SYSCALL: usize = __NR_mmap as usize;
-pub(crate) const MMAP_OFFSET_SHIFT: u32 = 0;
 
 // ---- Raw system calls ----
 
@@ -94,6 +91,14 @@ pub(crate) unsafe fn syscall6(
             in("x3") a3, in("x4") a4, in("x5") a5, options(nostack, preserves_flags));
     }
     ret
+}
+
+/// `mmap` takes six arguments, the offset in bytes.
+#[inline(always)]
+pub(crate) unsafe fn mmap(
+    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
+) -> usize {
+    unsafe { syscall6(__NR_mmap as usize, address, length, protection, flags, fd, offset) }
 }
 
 /// The raw clone system call in the kernel's argument order for this architecture.
@@ -268,4 +273,10 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
         "ldp x29, x30, [sp], #160",
         "ret",
     )
+}
+
+/// A `CloneFn` returning `arg as c_int`; this architecture has one instruction set.
+#[cfg(feature = "probes")]
+pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
+    arg as usize as core::ffi::c_int
 }

@@ -27,9 +27,6 @@ pub struct Arch {
     /// Extra rustc flags for the freestanding builds of this target.
     #[serde(default)]
     pub rustflags: Vec<String>,
-    /// The target's rust-std needs nightly features (mips' asm).
-    #[serde(default)]
-    pub nightly_only: bool,
 }
 
 impl Arch {

@@ -27,6 +27,7 @@ fn main(args: freeclone::rt::Args) -> i32 {
         ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
         ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
         ("fn_return_value_is_the_child_exit_status", fn_return_value_is_the_child_exit_status),
+        ("fn_in_the_other_instruction_set_is_called_and_returns", fn_in_the_other_instruction_set_is_called_and_returns),
         ("returned_tid_is_the_child_gettid_and_getpid", returned_tid_is_the_child_gettid_and_getpid),
         ("child_settid_stores_the_tid_in_the_child_memory", child_settid_stores_the_tid_in_the_child_memory),
         ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
@@ -182,6 +183,18 @@ fn fn_return_value_is_the_child_exit_status() -> Verdict {
         if status != value {
             return Err(fail!("fn returned {value}, child exit status is {status}"));
         }
+    }
+    Ok(())
+}
+
+fn fn_in_the_other_instruction_set_is_called_and_returns() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let f = probes::fn_in_other_instruction_set();
+    let tid = unsafe { clone(f, stack.top(), SIGCHLD, 77 as *mut c_void, null_mut(), null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone failed: {errno}"))?;
+    let status = wait_exit_status(tid, 0)?;
+    if status != 77 {
+        return Err(fail!("fn in the other instruction set returned 77, child exit status is {status}"));
     }
     Ok(())
 }
