@@ -1,0 +1,382 @@
+//! arm (EABI): `svc #0`, number in r7, arguments in r0..r5; the kernel returns in r0 and
+//! preserves every other register. clone's kernel order: flags, stack, ptid, tls, ctid.
+//! One source for ARM state (armv7, armv5te) and Thumb-2 state (thumbv7neon): unified
+//! syntax, only instructions both states have, and no movw/movt (armv5te lacks them).
+
+use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap2};
+
+use crate::{CloneFn, pid_t};
+
+// ---- Constants ----
+
+/// AAPCS: sp is 8-aligned at every public interface.
+pub(crate) const STACK_ALIGNMENT: usize = 8;
+/// The wrapper's own use of the child stack: none, `blx` keeps the return address in lr.
+pub(crate) const CHILD_FRAME_SIZE: usize = 0;
+/// Bytes a call leaves on the stack at the callee's entry: the return address stays in lr.
+pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
+
+// ---- Raw system calls ----
+
+/// The trap with the number `{nr}` in r7. r7 is Thumb's frame pointer, which `asm!`
+/// refuses as an operand: it goes through `{saved}` and is put back, in either state.
+macro_rules! svc {
+    () => {
+        concat!("mov {saved}, r7\n", "mov r7, {nr}\n", "svc #0\n", "mov r7, {saved}")
+    };
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall0(nr: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, lateout("r0") ret,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
+    // Nothing runs after it: r7 need not be put back.
+    unsafe { asm!("mov r7, {nr}", "svc #0", nr = in(reg) nr, in("r0") a0, options(nostack, noreturn)) }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret, in("r1") a1,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret, in("r1") a1,
+            in("r2") a2, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret, in("r1") a1,
+            in("r2") a2, in("r3") a3, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall5(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret, in("r1") a1,
+            in("r2") a2, in("r3") a3, in("r4") a4, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall6(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!(svc!(), nr = in(reg) nr, saved = out(reg) _, inlateout("r0") a0 => ret, in("r1") a1,
+            in("r2") a2, in("r3") a3, in("r4") a4, in("r5") a5, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// `mmap2` takes the offset in 4096-byte units whatever the page size; an offset that
+/// is not a multiple is EINVAL, as glibc's `mmap` makes it.
+#[inline(always)]
+pub(crate) unsafe fn mmap(
+    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
+) -> usize {
+    if !offset.is_multiple_of(4096) {
+        return (linux_raw_sys::errno::EINVAL as usize).wrapping_neg();
+    }
+    unsafe { syscall6(__NR_mmap2 as usize, address, length, protection, flags, fd, offset / 4096) }
+}
+
+/// The raw clone system call in the kernel's argument order for this architecture.
+#[inline(always)]
+pub(crate) unsafe fn clone_syscall(
+    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
+) -> usize {
+    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
+}
+
+// ---- Clone entry ----
+
+/// glibc's `clone` below the portable checks: `stack_top` is already aligned. Returns
+/// the child's TID or -errno in the parent; in the child, runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone_entry(
+    f: CloneFn, stack_top: *mut u8, flags: usize, arg: *mut c_void,
+    ptid: *mut pid_t, tls: *mut c_void, ctid: *mut pid_t,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "push {{r4, r5, r6, r7}}", // callee-saved: ctid (r4), f, arg and the number (r7)
+        ".cfi_adjust_cfa_offset 16",
+        ".cfi_rel_offset r4, 0", ".cfi_rel_offset r5, 4",
+        ".cfi_rel_offset r6, 8", ".cfi_rel_offset r7, 12",
+        "mov r5, r0",            // f and arg survive the syscall in r5 and r6:
+        "mov r6, r3",            // the kernel restores every register but r0
+        "mov r0, r2",            // flags
+        "ldr r2, [sp, #16]",     // ptid, tls, ctid: AAPCS passes arguments 5..7 on
+        "ldr r3, [sp, #20]",     // the caller's stack, above the 16 bytes pushed
+        "ldr r4, [sp, #24]",
+        "mov r7, #{clone}",
+        "svc #0",
+        "cmp r0, #0",
+        "beq 2f",
+        "pop {{r4, r5, r6, r7}}",
+        ".cfi_adjust_cfa_offset -16",
+        "bx lr",                 // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined lr",     // the child's call chain starts here
+        "mov r7, #0",            // and so do its frame chains: Thumb code links frames
+        "mov r11, #0",           // through r7, ARM code through r11, and fn may be either
+        "mov r0, r6",
+        "blx r5",                // interworking call: fn may be Thumb (bit 0) or ARM;
+                                 // sp is the aligned top: AAPCS needs nothing more
+        "mov r7, #{exit}",       // SYS_exit ends this thread only, never the group
+        "svc #0",                // r0 still holds fn's return value: the exit status
+        "udf #0",
+        ".cfi_endproc",
+        clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+// ---- TLS ----
+
+/// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
+pub(crate) type TlsArgument = *mut c_void;
+
+pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
+    thread_pointer
+}
+
+pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
+    *argument
+}
+
+/// The thread pointer: TPIDRURO, which `CLONE_SETTLS` set to `tls`, read with `mrc` on
+/// ARMv6K and later. Stable rustc hides arm target features from `cfg`; every
+/// hard-float Linux target (ARMv6KZ ARM1176 and up) has the register.
+#[cfg(any(target_feature = "v6k", target_abi = "eabihf"))]
+#[inline(always)]
+pub(crate) unsafe fn thread_pointer() -> *mut c_void {
+    let pointer;
+    unsafe {
+        asm!("mrc p15, 0, {}, c13, c0, 3", out(reg) pointer, options(nostack, nomem, preserves_flags));
+    }
+    pointer
+}
+
+/// The thread pointer, before ARMv6K (armv5te has no TPIDRURO): the kernel's user
+/// helper `__kuser_get_tls` at 0xffff0fe0 returns it in r0 and clobbers nothing else
+/// (Documentation/arch/arm/kernel_user_helpers.rst); qemu-user emulates that page.
+#[cfg(not(any(target_feature = "v6k", target_abi = "eabihf")))]
+#[inline(always)]
+pub(crate) unsafe fn thread_pointer() -> *mut c_void {
+    let pointer;
+    unsafe {
+        asm!("blx {helper}", helper = in(reg) 0xffff_0fe0usize, out("r0") pointer, out("lr") _,
+            options(nostack, readonly, preserves_flags));
+    }
+    pointer
+}
+
+// ---- _start ----
+
+/// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv.
+#[cfg(feature = "rt")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".cfi_startproc",
+        ".cfi_undefined lr",
+        "mov r7, #0",            // end both states' frame chains (r7 Thumb, r11 ARM)
+        "mov r11, #0",
+        "mov lr, #0",
+        "mov r0, sp",
+        "mov r1, sp",            // Thumb cannot `bic` into sp directly
+        "bic r1, r1, #7",        // the kernel promises no alignment; AAPCS wants 8
+        "mov sp, r1",
+        "bl {start}",
+        "udf #0",
+        ".cfi_endproc",
+        start = sym crate::rt::start,
+    )
+}
+
+// ---- Probes ----
+
+/// The frame pointer of the state this crate is compiled in (AAPCS leaves the choice to
+/// the platform; LLVM uses r7 in Thumb code and r11 in ARM code on Linux). Stable rustc
+/// does not expose `thumb-mode` to `cfg`: only nightly builds (the conformance
+/// program's) tell the states apart here and below.
+#[cfg(all(feature = "probes", target_feature = "thumb-mode"))]
+macro_rules! frame_pointer {
+    () => { "r7" };
+}
+#[cfg(all(feature = "probes", not(target_feature = "thumb-mode")))]
+macro_rules! frame_pointer {
+    () => { "r11" };
+}
+
+/// Lines only for the hard-float ABI, whose VFP registers d8..d15 are callee-saved;
+/// soft-float targets (armv5te) may have no VFP at all.
+#[cfg(all(feature = "probes", target_abi = "eabihf"))]
+macro_rules! vfp {
+    ($($line:literal),* $(,)?) => { concat!($($line, "\n"),*) };
+}
+#[cfg(all(feature = "probes", not(target_abi = "eabihf")))]
+macro_rules! vfp {
+    ($($line:literal),* $(,)?) => { "" };
+}
+
+/// Records sp, the frame pointer and lr at entry, then jumps to the next function with
+/// the registers untouched (see [`crate::probes::EntryRecord`]).
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        "mov r12, sp",           // Thumb cannot store sp directly; r12 is scratch (AAPCS)
+        "str r12, [r0, #{stack_pointer}]",
+        concat!("str ", frame_pointer!(), ", [r0, #{frame_pointer}]"),
+        "str lr, [r0, #{return_address}]",
+        "ldr r12, [r0, #{next}]",
+        "ldr r0, [r0, #{next_arg}]",
+        "bx r12",                // next may be ARM or Thumb code
+        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+    )
+}
+
+/// Calls `f(arg)` with a known value in every callee-saved register (r4..r11, and
+/// d8..d15 on hard-float targets) and returns a bit per register that `f` left changed.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn callee_saved_changed(
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        "push {{r3-r11, lr}}",   // r3 pads to 10 words: sp stays 8-aligned for the call
+        vfp!("vpush {{d8-d15}}"),
+        "mov r12, r0",
+        "mov r0, r1",
+        // Register i holds 0x5a5a00b0 + i, built without movw/movt (armv5te has none);
+        // d8..d15 hold 0x5a5a00b0 in their high word.
+        "mov r4, #0x5a000000", "orr r4, r4, #0x5a0000", "orr r4, r4, #0xb0",
+        "add r5, r4, #1", "add r6, r4, #2", "add r7, r4, #3", "add r8, r4, #4",
+        "add r9, r4, #5", "add r10, r4, #6", "add r11, r4, #7",
+        vfp!(
+            "add r2, r4, #8", "vmov d8, r2, r4", "add r2, r4, #9", "vmov d9, r2, r4",
+            "add r2, r4, #10", "vmov d10, r2, r4", "add r2, r4, #11", "vmov d11, r2, r4",
+            "add r2, r4, #12", "vmov d12, r2, r4", "add r2, r4, #13", "vmov d13, r2, r4",
+            "add r2, r4, #14", "vmov d14, r2, r4", "add r2, r4, #15", "vmov d15, r2, r4",
+        ),
+        "blx r12",
+        "mov r0, #0",
+        // Conditional execution needs `it` in Thumb-2; ARM state accepts it as a no-op.
+        "mov r2, #0x5a000000", "orr r2, r2, #0x5a0000", "orr r2, r2, #0xb0",
+        "cmp r4, r2", "it ne", "orrne r0, r0, #0x1",
+        "add r2, r2, #1", "cmp r5, r2", "it ne", "orrne r0, r0, #0x2",
+        "add r2, r2, #1", "cmp r6, r2", "it ne", "orrne r0, r0, #0x4",
+        "add r2, r2, #1", "cmp r7, r2", "it ne", "orrne r0, r0, #0x8",
+        "add r2, r2, #1", "cmp r8, r2", "it ne", "orrne r0, r0, #0x10",
+        "add r2, r2, #1", "cmp r9, r2", "it ne", "orrne r0, r0, #0x20",
+        "add r2, r2, #1", "cmp r10, r2", "it ne", "orrne r0, r0, #0x40",
+        "add r2, r2, #1", "cmp r11, r2", "it ne", "orrne r0, r0, #0x80",
+        vfp!(
+            // r1: the expected high word; a bit is set if either half differs.
+            "sub r1, r2, #7",
+            "add r2, r2, #1", "vmov r3, r12, d8", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x100",
+            "add r2, r2, #1", "vmov r3, r12, d9", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x200",
+            "add r2, r2, #1", "vmov r3, r12, d10", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x400",
+            "add r2, r2, #1", "vmov r3, r12, d11", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x800",
+            "add r2, r2, #1", "vmov r3, r12, d12", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x1000",
+            "add r2, r2, #1", "vmov r3, r12, d13", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x2000",
+            "add r2, r2, #1", "vmov r3, r12, d14", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x4000",
+            "add r2, r2, #1", "vmov r3, r12, d15", "eor r3, r3, r2", "eor r12, r12, r1",
+            "orrs r3, r3, r12", "it ne", "orrne r0, r0, #0x8000",
+            "vpop {{d8-d15}}",
+        ),
+        "pop {{r3-r11, pc}}",    // loading pc interworks (ARMv5T and later)
+    )
+}
+
+/// A `CloneFn` returning `arg as c_int`, in the other instruction set than the crate's:
+/// the argument already is the result in r0, so `bx lr` is the whole function, and it
+/// returns to the caller's state through lr's bit 0; a Thumb body's symbol has bit 0
+/// set, an ARM one's clear, so the clone entry's `blx` must switch state to call it.
+/// `#[instruction_set]` would be the natural tool, but rustc allows it only on targets
+/// with `has_thumb_interworking`, which armv5te has and armv7/thumbv7neon Linux lack.
+#[cfg(feature = "probes")]
+macro_rules! define_return_arg_in_other_instruction_set {
+    ($other:literal, $thumb_func:literal, $own:literal) => {
+        core::arch::global_asm!(
+            ".pushsection .text.__freeclone_return_arg_in_other_instruction_set,\"ax\",%progbits",
+            ".balign 4",
+            $other,
+            ".globl __freeclone_return_arg_in_other_instruction_set",
+            ".hidden __freeclone_return_arg_in_other_instruction_set",
+            ".type __freeclone_return_arg_in_other_instruction_set, %function",
+            $thumb_func,
+            "__freeclone_return_arg_in_other_instruction_set:",
+            "bx lr",
+            ".size __freeclone_return_arg_in_other_instruction_set, . - __freeclone_return_arg_in_other_instruction_set",
+            ".popsection",
+            $own,                // what follows in this module is in the crate's state
+        );
+    };
+}
+#[cfg(all(feature = "probes", target_feature = "thumb-mode"))]
+define_return_arg_in_other_instruction_set!(".arm", "", ".thumb");
+#[cfg(all(feature = "probes", not(target_feature = "thumb-mode")))]
+define_return_arg_in_other_instruction_set!(".thumb", ".thumb_func", ".arm");
+
+#[cfg(feature = "probes")]
+unsafe extern "C" {
+    #[link_name = "__freeclone_return_arg_in_other_instruction_set"]
+    pub(crate) safe fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int;
+}

@@ -1,0 +1,343 @@
+//! mips64 n64: `syscall`, number in v0 ($2), arguments in a0..a5 ($4..$9); the kernel
+//! returns in v0 and sets a3 on error (v0 then holds the positive errno), and clobbers
+//! v1, t0..t9 and hi/lo. clone's kernel order: flags, stack, ptid, tls, ctid.
+
+use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+
+use crate::{CloneFn, pid_t};
+
+// ---- Constants ----
+
+/// n64: sp is 16-aligned at a call.
+pub(crate) const STACK_ALIGNMENT: usize = 16;
+/// The wrapper's own use of the child stack: none, n64 has no argument save area.
+pub(crate) const CHILD_FRAME_SIZE: usize = 0;
+/// Bytes a call leaves on the stack at the callee's entry: the return address stays in ra.
+pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
+
+// ---- Raw system calls ----
+
+/// `syscall` with what the kernel clobbers: v1, a4..a7 and t0..t9 ($8..$15, $24,
+/// $25; a4/a5 counted conservatively), and hi/lo, which asm! cannot name: they ride
+/// through the call in a 16-byte frame.
+macro_rules! syscall_asm {
+    ($($operands:tt)*) => {
+        asm!(
+            "daddiu $sp, $sp, -16",
+            "mfhi $24", "sd $24, 0($sp)", "mflo $24", "sd $24, 8($sp)",
+            "syscall",
+            "ld $24, 0($sp)", "mthi $24", "ld $24, 8($sp)", "mtlo $24",
+            "daddiu $sp, $sp, 16",
+            $($operands)*
+            lateout("$3") _, lateout("$10") _, lateout("$11") _, lateout("$12") _,
+            lateout("$13") _, lateout("$14") _, lateout("$15") _, lateout("$24") _,
+            lateout("$25") _, options(preserves_flags),
+        )
+    };
+}
+
+/// The kernel's error convention (a3 != 0, positive errno in v0) as -errno.
+#[inline(always)]
+fn result(value: usize, error: usize) -> usize {
+    if error != 0 { value.wrapping_neg() } else { value }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall0(nr: usize) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, lateout("$7") error,
+            lateout("$8") _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, lateout("$7") error,
+            lateout("$8") _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
+    unsafe { asm!("syscall", in("$2") nr, in("$4") a0, options(nostack, noreturn)) }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1,
+            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
+            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
+            inlateout("$7") a3 => error, lateout("$8") _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall5(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
+            inlateout("$7") a3 => error, inlateout("$8") a4 => _, lateout("$9") _,);
+    }
+    result(value, error)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall6(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let (value, error): (usize, usize);
+    unsafe {
+        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
+            inlateout("$7") a3 => error, inlateout("$8") a4 => _, inlateout("$9") a5 => _,);
+    }
+    result(value, error)
+}
+
+/// `mmap` takes six arguments, the offset in bytes.
+#[inline(always)]
+pub(crate) unsafe fn mmap(
+    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
+) -> usize {
+    unsafe { syscall6(__NR_mmap as usize, address, length, protection, flags, fd, offset) }
+}
+
+/// The raw clone system call in the kernel's argument order for this architecture.
+#[inline(always)]
+pub(crate) unsafe fn clone_syscall(
+    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
+) -> usize {
+    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
+}
+
+// ---- Clone entry ----
+
+/// glibc's `clone` below the portable checks: `stack_top` is already aligned. Returns
+/// the child's TID or -errno in the parent; in the child, runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone_entry(
+    f: CloneFn, stack_top: *mut u8, flags: usize, arg: *mut c_void,
+    ptid: *mut pid_t, tls: *mut c_void, ctid: *mut pid_t,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        ".set push",
+        ".set noreorder",        // every delay slot below is filled by hand
+        "daddiu $5, $5, -16",    // the child starts 16 below the top, where f and arg
+        "sd $4, 0($5)",          // ride (the kernel gives it no temporaries back);
+        "sd $7, 8($5)",          // it pops them before calling fn
+        "move $4, $6",           // flags
+        "move $6, $8",           // ptid
+        "move $7, $9",           // tls
+        "move $8, $10",          // ctid
+        "li $2, {clone}",
+        "syscall",
+        "dsubu $12, $0, $2",     // a3 != 0: v0 is a positive errno, return -errno
+        "movn $2, $12, $7",
+        "beqz $2, 2f",           // only the child sees 0
+        "nop",                   // delay slot: nothing to do
+        "jr $31",                // parent: TID or -errno
+        "nop",                   // delay slot: nothing to do
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined $31",    // the child's call chain starts here
+        "move $30, $0",          // and so does its frame-pointer chain
+        "ld $25, 0($sp)",        // f, called through t9 as PIC callees expect
+        "ld $4, 8($sp)",         // arg
+        "jalr $25",
+        "daddiu $sp, $sp, 16",   // delay slot: fn starts on the aligned top
+        "move $4, $2",           // fn's return value is the exit status
+        "li $2, {exit}",         // SYS_exit ends this thread only, never the group
+        "syscall",
+        "break",
+        ".set pop",
+        ".cfi_endproc",
+        clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+// ---- TLS ----
+
+/// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
+pub(crate) type TlsArgument = *mut c_void;
+
+pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
+    thread_pointer
+}
+
+pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
+    *argument
+}
+
+/// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
+/// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).
+#[inline(always)]
+pub(crate) unsafe fn thread_pointer() -> *mut c_void {
+    let pointer;
+    unsafe {
+        asm!(".set push", ".set mips64r2", "rdhwr $3, $29", ".set pop",
+            out("$3") pointer, options(nostack, nomem, preserves_flags));
+    }
+    pointer
+}
+
+// ---- _start ----
+
+/// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv.
+#[cfg(feature = "rt")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".cfi_startproc",
+        ".cfi_undefined $31",
+        ".set push",
+        ".set noreorder",
+        "move $30, $0",
+        "move $31, $0",
+        "move $4, $sp",
+        "daddiu $8, $0, -16",
+        "and $sp, $sp, $8",      // n64 wants 16; do not rely on the kernel for it
+        // Absolute: `rt` is for static executables.
+        "lui $25, %highest({start})",
+        "daddiu $25, $25, %higher({start})",
+        "dsll $25, $25, 16",
+        "daddiu $25, $25, %hi({start})",
+        "dsll $25, $25, 16",
+        "daddiu $25, $25, %lo({start})",
+        "jalr $25",              // through t9, as PIC callees expect
+        "nop",                   // delay slot: nothing to do
+        "break",
+        ".set pop",
+        ".cfi_endproc",
+        start = sym crate::rt::start,
+    )
+}
+
+// ---- Probes ----
+
+/// Records sp, fp ($30) and ra ($31) at entry, then jumps to the next function with
+/// the registers untouched but t9 (see [`crate::probes::EntryRecord`]).
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        ".set push",
+        ".set noreorder",
+        "sd $sp, {stack_pointer}($4)",
+        "sd $30, {frame_pointer}($4)",
+        "sd $31, {return_address}($4)",
+        "ld $25, {next}($4)",    // next is entered through t9, as PIC callees expect
+        "jr $25",
+        "ld $4, {next_arg}($4)", // delay slot: next's argument
+        ".set pop",
+        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+    )
+}
+
+/// Calls `f(arg)` with a known value in every callee-saved register (s0..s7, fp,
+/// f24..f31) and returns a bit per register that `f` left changed, bit 9 if gp (also
+/// callee-saved in n64, kept at its value) changed and bit 18 if sp did not come back.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn callee_saved_changed(
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".set push",
+        ".set noreorder",
+        // 0: sp; 8: ra; 16..79: s0..s7; 80: fp; 88: gp; 96..159: f24..f31.
+        "daddiu $sp, $sp, -160",
+        "sd $31, 8($sp)",
+        "sd $16, 16($sp)", "sd $17, 24($sp)", "sd $18, 32($sp)", "sd $19, 40($sp)",
+        "sd $20, 48($sp)", "sd $21, 56($sp)", "sd $22, 64($sp)", "sd $23, 72($sp)",
+        "sd $30, 80($sp)", "sd $28, 88($sp)",
+        "sdc1 $f24, 96($sp)", "sdc1 $f25, 104($sp)", "sdc1 $f26, 112($sp)", "sdc1 $f27, 120($sp)",
+        "sdc1 $f28, 128($sp)", "sdc1 $f29, 136($sp)", "sdc1 $f30, 144($sp)", "sdc1 $f31, 152($sp)",
+        "sd $sp, 0($sp)",        // read back through sp: a moved sp misses it
+        "move $25, $4",          // f, called through t9 as PIC callees expect
+        "move $4, $5",
+        // Register i holds 0x5a5a0000000000b0 + i.
+        "lui $16, 0x5a5a", "dsll32 $16, $16, 0", "ori $16, $16, 0xb0",
+        "daddiu $17, $16, 1", "daddiu $18, $16, 2", "daddiu $19, $16, 3", "daddiu $20, $16, 4",
+        "daddiu $21, $16, 5", "daddiu $22, $16, 6", "daddiu $23, $16, 7", "daddiu $30, $16, 8",
+        "daddiu $8, $16, 10", "dmtc1 $8, $f24", "daddiu $8, $8, 1", "dmtc1 $8, $f25",
+        "daddiu $8, $8, 1", "dmtc1 $8, $f26", "daddiu $8, $8, 1", "dmtc1 $8, $f27",
+        "daddiu $8, $8, 1", "dmtc1 $8, $f28", "daddiu $8, $8, 1", "dmtc1 $8, $f29",
+        "daddiu $8, $8, 1", "dmtc1 $8, $f30", "daddiu $8, $8, 1", "dmtc1 $8, $f31",
+        "jalr $25",
+        "nop",                   // delay slot: nothing to do
+        "move $2, $0",
+        "lui $8, 0x5a5a", "dsll32 $8, $8, 0", "ori $8, $8, 0xb0",
+        "xor $9, $16, $8", "sltu $9, $0, $9", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $17, $8", "sltu $9, $0, $9", "dsll $9, $9, 1", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $18, $8", "sltu $9, $0, $9", "dsll $9, $9, 2", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $19, $8", "sltu $9, $0, $9", "dsll $9, $9, 3", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $20, $8", "sltu $9, $0, $9", "dsll $9, $9, 4", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $21, $8", "sltu $9, $0, $9", "dsll $9, $9, 5", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $22, $8", "sltu $9, $0, $9", "dsll $9, $9, 6", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $23, $8", "sltu $9, $0, $9", "dsll $9, $9, 7", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "xor $9, $30, $8", "sltu $9, $0, $9", "dsll $9, $9, 8", "or $2, $2, $9",
+        "ld $9, 88($sp)", "xor $9, $9, $28", "sltu $9, $0, $9", "dsll $9, $9, 9", "or $2, $2, $9",
+        "daddiu $8, $8, 2", "dmfc1 $10, $f24", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 10", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f25", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 11", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f26", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 12", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f27", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 13", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f28", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 14", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f29", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 15", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f30", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 16", "or $2, $2, $9",
+        "daddiu $8, $8, 1", "dmfc1 $10, $f31", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 17", "or $2, $2, $9",
+        "ld $9, 0($sp)", "xor $9, $9, $sp", "sltu $9, $0, $9", "dsll $9, $9, 18", "or $2, $2, $9",
+        "ldc1 $f31, 152($sp)", "ldc1 $f30, 144($sp)", "ldc1 $f29, 136($sp)", "ldc1 $f28, 128($sp)",
+        "ldc1 $f27, 120($sp)", "ldc1 $f26, 112($sp)", "ldc1 $f25, 104($sp)", "ldc1 $f24, 96($sp)",
+        "ld $28, 88($sp)", "ld $30, 80($sp)",
+        "ld $23, 72($sp)", "ld $22, 64($sp)", "ld $21, 56($sp)", "ld $20, 48($sp)",
+        "ld $19, 40($sp)", "ld $18, 32($sp)", "ld $17, 24($sp)", "ld $16, 16($sp)",
+        "ld $31, 8($sp)",
+        "jr $31",
+        "daddiu $sp, $sp, 160",  // delay slot: drop the frame on the way out
+        ".set pop",
+    )
+}
+
+/// A `CloneFn` returning `arg as c_int`; this crate's code has one instruction set
+/// here (no MIPS16 or microMIPS).
+#[cfg(feature = "probes")]
+pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
+    arg as usize as core::ffi::c_int
+}

@@ -1,0 +1,294 @@
+//! s390x: `svc 0` with the number in r1 (or `svc NR` for NR < 256), arguments in
+//! r2..r7, result in r2; the kernel restores every other register. clone's kernel order
+//! (CONFIG_CLONE_BACKWARDS2): stack, flags, ptid, ctid, tls.
+
+use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+
+use crate::{CloneFn, pid_t};
+
+// ---- Constants ----
+
+/// s390x ELF ABI: r15 is 8-aligned.
+pub(crate) const STACK_ALIGNMENT: usize = 8;
+/// The wrapper's own use of the child stack: the 160-byte register save area that every
+/// caller provides at 0(r15), its back chain word zero.
+pub(crate) const CHILD_FRAME_SIZE: usize = 160;
+/// Bytes a call leaves on the stack at the callee's entry: the return address stays in r14.
+pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
+
+// ---- Raw system calls ----
+// r6 and r7 are callee-saved: as operands, the compiler saves and restores them.
+
+#[inline(always)]
+pub(crate) unsafe fn syscall0(nr: usize) -> usize {
+    let ret;
+    unsafe { asm!("svc 0", in("r1") nr, lateout("r2") ret, options(nostack, preserves_flags)) };
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
+    unsafe { asm!("svc 0", in("r1") nr, in("r2") a0, options(nostack, noreturn)) }
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, in("r3") a1,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, in("r3") a1, in("r4") a2,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, in("r3") a1, in("r4") a2,
+            in("r5") a3, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall5(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, in("r3") a1, in("r4") a2,
+            in("r5") a3, in("r6") a4, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+#[inline(always)]
+pub(crate) unsafe fn syscall6(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let ret;
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a0 => ret, in("r3") a1, in("r4") a2,
+            in("r5") a3, in("r6") a4, in("r7") a5, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// `mmap` (old_mmap on 64-bit s390) takes one argument: a block of six longs, the
+/// offset in bytes.
+#[inline(always)]
+pub(crate) unsafe fn mmap(
+    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
+) -> usize {
+    let block = [address, length, protection, flags, fd, offset];
+    unsafe { syscall1(__NR_mmap as usize, block.as_ptr() as usize) }
+}
+
+/// The raw clone system call in the kernel's argument order for this architecture.
+#[inline(always)]
+pub(crate) unsafe fn clone_syscall(
+    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
+) -> usize {
+    unsafe { syscall5(__NR_clone as usize, stack, flags, ptid, ctid, tls) }
+}
+
+// ---- Clone entry ----
+
+// `svc NR` encodes the number in 8 bits, which leaves r1 free for `f`.
+const _: () = assert!(__NR_clone < 256 && __NR_exit < 256);
+
+/// glibc's `clone` below the portable checks: `stack_top` is already aligned. Returns
+/// the child's TID or -errno in the parent; in the child, runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone_entry(
+    f: CloneFn, stack_top: *mut u8, flags: usize, arg: *mut c_void,
+    ptid: *mut pid_t, tls: *mut c_void, ctid: *mut pid_t,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "stg %r6, 48(%r15)",     // r6 is callee-saved: its slot in the caller's save area
+        ".cfi_offset %r6, -112", // (the CFA is r15 + 160)
+        "lgr %r1, %r2",          // f and arg survive the syscall in r1 and r0:
+        "lgr %r0, %r5",          // the kernel restores every register but r2
+        "lgr %r2, %r3",          // stack
+        "lgr %r3, %r4",          // flags
+        "lgr %r4, %r6",          // ptid
+        "lg %r5, 168(%r15)",     // ctid: arguments 6 and 7 are in the caller's frame
+        "lg %r6, 160(%r15)",     // tls
+        "svc {clone}",
+        "ltgr %r2, %r2",
+        "jz 2f",
+        "lg %r6, 48(%r15)",
+        ".cfi_restore %r6",
+        "br %r14",               // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined %r14",   // the child's call chain starts here
+        "aghi %r15, -160",       // fn's register save area below the aligned top
+        "xc 0(8,%r15), 0(%r15)", // and its back chain zero: the frame chain ends too
+        "lgr %r2, %r0",
+        "basr %r14, %r1",
+        "svc {exit}",            // SYS_exit ends this thread only, never the group;
+        ".word 0",               // r2 still holds fn's return value: the exit status
+        ".cfi_endproc",
+        clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+// ---- TLS ----
+
+/// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
+pub(crate) type TlsArgument = *mut c_void;
+
+pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
+    thread_pointer
+}
+
+pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
+    *argument
+}
+
+/// The thread pointer: access registers a0 (high half) and a1 (low half), which
+/// `CLONE_SETTLS` set from `tls`.
+#[inline(always)]
+pub(crate) unsafe fn thread_pointer() -> *mut c_void {
+    let pointer;
+    unsafe {
+        asm!(
+            "ear {0}, %a0",      // `ear` writes the low 32 bits only
+            "sllg {0}, {0}, 32",
+            "ear {0}, %a1",
+            out(reg) pointer, options(nostack, nomem, preserves_flags),
+        );
+    }
+    pointer
+}
+
+// ---- _start ----
+
+/// Process entry: r15 points at argc, argv..., NULL, envp..., NULL, auxv.
+#[cfg(feature = "rt")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".cfi_startproc",
+        ".cfi_undefined %r14",
+        "lgr %r2, %r15",
+        "nill %r15, 0xfff8",     // the ABI's 8-byte alignment
+        "aghi %r15, -160",       // the callee's register save area,
+        "xc 0(8,%r15), 0(%r15)", // its back chain zero
+        "brasl %r14, {start}",
+        ".word 0",
+        ".cfi_endproc",
+        start = sym crate::rt::start,
+    )
+}
+
+// ---- Probes ----
+
+/// Records r15, the back chain word at 0(r15) and r14 at entry, then jumps to the next
+/// function with the registers untouched (see [`crate::probes::EntryRecord`]).
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        "stg %r15, {stack_pointer}(%r2)",
+        "lg %r0, 0(%r15)",
+        "stg %r0, {frame_pointer}(%r2)",
+        "stg %r14, {return_address}(%r2)",
+        "lg %r1, {next}(%r2)",
+        "lg %r2, {next_arg}(%r2)",
+        "br %r1",
+        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+    )
+}
+
+/// Calls `f(arg)` with a known value in every callee-saved register (r6..r13, f8..f15)
+/// and returns a bit per register that `f` left changed, bit 16 for r15 not restored.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn callee_saved_changed(
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        "stmg %r6, %r15, 48(%r15)", // the caller's save area holds r6..r15
+        "lgr %r1, %r15",
+        "aghi %r15, -232",       // save area, f8..f15 at 160, our r15 at 224
+        "stg %r1, 0(%r15)",      // back chain
+        "std %f8, 160(%r15)", "std %f9, 168(%r15)", "std %f10, 176(%r15)", "std %f11, 184(%r15)",
+        "std %f12, 192(%r15)", "std %f13, 200(%r15)", "std %f14, 208(%r15)", "std %f15, 216(%r15)",
+        "stg %r15, 224(%r15)",
+        "lgr %r1, %r2",
+        "lgr %r2, %r3",
+        // Register i holds 0x5a5a0000000000b0 + i.
+        "llihh %r6, 0x5a5a", "aghi %r6, 0xb0",
+        "lgr %r7, %r6", "aghi %r7, 1", "lgr %r8, %r6", "aghi %r8, 2",
+        "lgr %r9, %r6", "aghi %r9, 3", "lgr %r10, %r6", "aghi %r10, 4",
+        "lgr %r11, %r6", "aghi %r11, 5", "lgr %r12, %r6", "aghi %r12, 6",
+        "lgr %r13, %r6", "aghi %r13, 7",
+        "lgr %r0, %r6", "aghi %r0, 8", "ldgr %f8, %r0",
+        "aghi %r0, 1", "ldgr %f9, %r0", "aghi %r0, 1", "ldgr %f10, %r0",
+        "aghi %r0, 1", "ldgr %f11, %r0", "aghi %r0, 1", "ldgr %f12, %r0",
+        "aghi %r0, 1", "ldgr %f13, %r0", "aghi %r0, 1", "ldgr %f14, %r0",
+        "aghi %r0, 1", "ldgr %f15, %r0",
+        "basr %r14, %r1",
+        "lghi %r2, 0",
+        "llihh %r0, 0x5a5a", "aghi %r0, 0xb0",
+        "cgr %r6, %r0", "je 3f", "oill %r2, 0x1", "3:",
+        "aghi %r0, 1", "cgr %r7, %r0", "je 3f", "oill %r2, 0x2", "3:",
+        "aghi %r0, 1", "cgr %r8, %r0", "je 3f", "oill %r2, 0x4", "3:",
+        "aghi %r0, 1", "cgr %r9, %r0", "je 3f", "oill %r2, 0x8", "3:",
+        "aghi %r0, 1", "cgr %r10, %r0", "je 3f", "oill %r2, 0x10", "3:",
+        "aghi %r0, 1", "cgr %r11, %r0", "je 3f", "oill %r2, 0x20", "3:",
+        "aghi %r0, 1", "cgr %r12, %r0", "je 3f", "oill %r2, 0x40", "3:",
+        "aghi %r0, 1", "cgr %r13, %r0", "je 3f", "oill %r2, 0x80", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f8", "cgr %r1, %r0", "je 3f", "oill %r2, 0x100", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f9", "cgr %r1, %r0", "je 3f", "oill %r2, 0x200", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f10", "cgr %r1, %r0", "je 3f", "oill %r2, 0x400", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f11", "cgr %r1, %r0", "je 3f", "oill %r2, 0x800", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f12", "cgr %r1, %r0", "je 3f", "oill %r2, 0x1000", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f13", "cgr %r1, %r0", "je 3f", "oill %r2, 0x2000", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f14", "cgr %r1, %r0", "je 3f", "oill %r2, 0x4000", "3:",
+        "aghi %r0, 1", "lgdr %r1, %f15", "cgr %r1, %r0", "je 3f", "oill %r2, 0x8000", "3:",
+        "cg %r15, 224(%r15)", "je 3f", "oilh %r2, 0x1", "3:",
+        "ld %f8, 160(%r15)", "ld %f9, 168(%r15)", "ld %f10, 176(%r15)", "ld %f11, 184(%r15)",
+        "ld %f12, 192(%r15)", "ld %f13, 200(%r15)", "ld %f14, 208(%r15)", "ld %f15, 216(%r15)",
+        "lmg %r6, %r15, 280(%r15)", // 232 + 48: the caller's save area
+        "br %r14",
+    )
+}
+
+/// A `CloneFn` returning `arg as c_int`; this architecture has one instruction set.
+#[cfg(feature = "probes")]
+pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
+    arg as usize as core::ffi::c_int
+}
