@@ -90,6 +90,57 @@ pub(crate) unsafe extern "C" fn start(initial_stack: *const usize) -> ! {
     sys::exit_group(__freeclone_main(args))
 }
 
+/// Whether this process is PID 1: the kernel's init, or the first process of a PID
+/// namespace.
+pub fn is_process_one() -> bool {
+    sys::getpid() == 1
+}
+
+/// What a PID 1 needs to run `work` well: runs it in a child process (so that `work`
+/// has an ordinary parent, as `CLONE_PARENT` requires) and reaps every child that ends
+/// meanwhile, orphans re-parented to PID 1 included, until none is left. Returns
+/// `work`'s exit status (128 + the signal number if a signal ended it), or the
+/// [`Errno`](crate::Errno) of a failed fork.
+pub fn supervise(work: impl FnOnce() -> i32) -> Result<i32, crate::Errno> {
+    // A fork-like raw clone: the child returns here with Ok(0), on a copy of this stack.
+    let worker = unsafe {
+        sys::clone(crate::signal::SIGCHLD, core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
+    }?;
+    if worker == 0 {
+        sys::exit_group(work());
+    }
+    let mut result = 255;
+    loop {
+        match sys::wait4(-1, sys::WALL) {
+            Ok((pid, status)) if pid == worker => {
+                result = match (sys::exit_status(status), sys::termination_signal(status)) {
+                    (Some(code), _) => code,
+                    (None, Some(signal)) => 128 + signal,
+                    (None, None) => 255,
+                };
+            }
+            Ok(_) | Err(crate::Errno::EINTR) => {}
+            Err(_) => return Ok(result), // ECHILD: nobody is left
+        }
+    }
+}
+
+/// Powers the machine off, for a PID 1 that is done: syncs and calls `reboot(2)`.
+///
+/// Refuses with `EPERM`, without calling `reboot(2)`, when this process is not PID 1:
+/// the same program may run under qemu-user or natively as root, where the call would
+/// reach the host's kernel and power the host off.
+pub fn power_off() -> crate::Errno {
+    if !is_process_one() {
+        return crate::Errno::EPERM;
+    }
+    sys::sync();
+    match unsafe { sys::reboot_power_off() } {
+        Ok(()) => crate::Errno::from_raw(0),
+        Err(errno) => errno,
+    }
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     write_to(2, format_args!("panic: {info}\n"));

@@ -33,6 +33,26 @@ pub const MAP_ANONYMOUS: c_int = kernel::MAP_ANONYMOUS as c_int;
 pub const MAP_STACK: c_int = kernel::MAP_STACK as c_int;
 /// `pipe2`/`open` flag: close the descriptor on `execve`.
 pub const O_CLOEXEC: c_int = kernel::O_CLOEXEC as c_int;
+/// `openat` flag: read only.
+pub const O_RDONLY: c_int = kernel::O_RDONLY as c_int;
+/// `openat` flag: the path must be a directory.
+pub const O_DIRECTORY: c_int = kernel::O_DIRECTORY as c_int;
+/// `openat` flag: create the file if it does not exist.
+pub const O_CREAT: c_int = kernel::O_CREAT as c_int;
+/// `openat` flag: write only.
+pub const O_WRONLY: c_int = kernel::O_WRONLY as c_int;
+/// The `dirfd` that makes `*at` calls resolve relative paths from the working directory.
+pub const AT_FDCWD: c_int = kernel::AT_FDCWD;
+/// `unlinkat` flag: remove a directory.
+pub const AT_REMOVEDIR: c_int = kernel::AT_REMOVEDIR as c_int;
+/// `rt_sigprocmask` how: add to the blocked set.
+pub const SIG_BLOCK: c_int = kernel::SIG_BLOCK as c_int;
+/// `rt_sigprocmask` how: remove from the blocked set.
+pub const SIG_UNBLOCK: c_int = kernel::SIG_UNBLOCK as c_int;
+/// `mount` flag: apply to the whole subtree.
+pub const MS_REC: usize = kernel::MS_REC as usize;
+/// `mount` flag: make the mount private (no propagation).
+pub const MS_PRIVATE: usize = kernel::MS_PRIVATE as usize;
 
 /// Issues system call `nr` with no arguments and returns the raw result: a value, or
 /// -errno in `-4095..=-1` on every architecture (see [`Errno::from_syscall_return`]).
@@ -275,4 +295,237 @@ pub fn kill(pid: pid_t, signal: c_int) -> Result<(), Errno> {
 pub fn tgkill(tgid: pid_t, tid: pid_t, signal: c_int) -> Result<(), Errno> {
     let nr = kernel::__NR_tgkill as usize;
     check(unsafe { arch::syscall3(nr, tgid as usize, tid as usize, signal as usize) }).map(drop)
+}
+
+/// A path as the kernel wants it: bytes ending in NUL.
+fn c_path(path: &core::ffi::CStr) -> usize {
+    path.as_ptr() as usize
+}
+
+/// `chdir(2)`.
+pub fn chdir(path: &core::ffi::CStr) -> Result<(), Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_chdir as usize, c_path(path)) }).map(drop)
+}
+
+/// `getcwd(2)`: the working directory into `buffer`, returning its length without the NUL.
+pub fn getcwd(buffer: &mut [u8]) -> Result<usize, Errno> {
+    let nr = kernel::__NR_getcwd as usize;
+    let length = check(unsafe { arch::syscall2(nr, buffer.as_mut_ptr() as usize, buffer.len()) })?;
+    Ok(length.saturating_sub(1))
+}
+
+/// `umask(2)`: sets the file mode creation mask and returns the previous one.
+pub fn umask(mask: u32) -> u32 {
+    unsafe { arch::syscall1(kernel::__NR_umask as usize, mask as usize) as u32 }
+}
+
+/// `openat(2)`.
+pub fn openat(dirfd: c_int, path: &core::ffi::CStr, flags: c_int, mode: u32) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_openat as usize;
+    let ret = unsafe { arch::syscall4(nr, dirfd as usize, c_path(path), flags as usize, mode as usize) };
+    check(ret).map(|fd| fd as c_int)
+}
+
+/// `mkdirat(2)`.
+pub fn mkdirat(dirfd: c_int, path: &core::ffi::CStr, mode: u32) -> Result<(), Errno> {
+    let nr = kernel::__NR_mkdirat as usize;
+    check(unsafe { arch::syscall3(nr, dirfd as usize, c_path(path), mode as usize) }).map(drop)
+}
+
+/// `unlinkat(2)` (with [`AT_REMOVEDIR`], `rmdir`).
+pub fn unlinkat(dirfd: c_int, path: &core::ffi::CStr, flags: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_unlinkat as usize;
+    check(unsafe { arch::syscall3(nr, dirfd as usize, c_path(path), flags as usize) }).map(drop)
+}
+
+/// `readlinkat(2)`: the link's target into `buffer`, returning its length.
+pub fn readlinkat(dirfd: c_int, path: &core::ffi::CStr, buffer: &mut [u8]) -> Result<usize, Errno> {
+    let nr = kernel::__NR_readlinkat as usize;
+    let buffer_pointer = buffer.as_mut_ptr() as usize;
+    check(unsafe { arch::syscall4(nr, dirfd as usize, c_path(path), buffer_pointer, buffer.len()) })
+}
+
+/// `fcntl(fd, F_GETFD)`: the descriptor flags, or `EBADF` for a closed descriptor.
+pub fn fcntl_getfd(fd: c_int) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_fcntl as usize;
+    check(unsafe { arch::syscall2(nr, fd as usize, kernel::F_GETFD as usize) }).map(|flags| flags as c_int)
+}
+
+/// `dup3(2)`.
+pub fn dup3(old: c_int, new: c_int, flags: c_int) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_dup3 as usize;
+    check(unsafe { arch::syscall3(nr, old as usize, new as usize, flags as usize) }).map(|fd| fd as c_int)
+}
+
+/// The kernel's `struct new_utsname`: six NUL-padded 65-byte fields.
+pub type Utsname = linux_raw_sys::system::new_utsname;
+
+/// `uname(2)`.
+pub fn uname() -> Result<Utsname, Errno> {
+    let mut name: Utsname = unsafe { core::mem::zeroed() };
+    let nr = kernel::__NR_uname as usize;
+    check(unsafe { arch::syscall1(nr, &raw mut name as usize) })?;
+    Ok(name)
+}
+
+/// `sethostname(2)`.
+pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    let nr = kernel::__NR_sethostname as usize;
+    check(unsafe { arch::syscall2(nr, name.as_ptr() as usize, name.len()) }).map(drop)
+}
+
+/// `mount(2)`; `source`, `fstype` and `data` may be null.
+///
+/// # Safety
+/// Non-null pointers must point to NUL-terminated strings (`data`: what the filesystem
+/// expects).
+pub unsafe fn mount(
+    source: *const u8,
+    target: &core::ffi::CStr,
+    fstype: *const u8,
+    flags: usize,
+    data: *const u8,
+) -> Result<(), Errno> {
+    let nr = kernel::__NR_mount as usize;
+    let ret = unsafe {
+        arch::syscall5(nr, source as usize, c_path(target), fstype as usize, flags, data as usize)
+    };
+    check(ret).map(drop)
+}
+
+/// `getuid(2)` (the 16-bit call on i386 and arm, which is enough for the IDs under
+/// 65535 that tests use).
+pub fn getuid() -> u32 {
+    unsafe { arch::syscall0(kernel::__NR_getuid as usize) as u32 }
+}
+
+/// `setuid(2)` (the 16-bit call on i386 and arm: `uid` must be below 65535). Changing
+/// from root to another user drops every capability.
+pub fn setuid(uid: u32) -> Result<(), Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_setuid as usize, uid as usize) }).map(drop)
+}
+
+/// The kernel's signal set for the `rt_sig*` calls (64 signals; 128 on mips).
+pub type SignalSet = kernel::kernel_sigset_t;
+
+/// A signal set holding only `signal`.
+pub fn signal_set(signal: c_int) -> SignalSet {
+    let mut set: SignalSet = unsafe { core::mem::zeroed() };
+    let bit = (signal - 1) as usize;
+    let words = unsafe {
+        core::slice::from_raw_parts_mut(
+            (&raw mut set).cast::<core::ffi::c_ulong>(),
+            core::mem::size_of::<SignalSet>() / core::mem::size_of::<core::ffi::c_ulong>(),
+        )
+    };
+    let bits = core::ffi::c_ulong::BITS as usize;
+    words[bit / bits] |= 1 << (bit % bits);
+    set
+}
+
+/// Whether `set` holds `signal`.
+pub fn signal_set_contains(set: &SignalSet, signal: c_int) -> bool {
+    let wanted = signal_set(signal);
+    let size = core::mem::size_of::<SignalSet>();
+    let (set, wanted) = unsafe {
+        (
+            core::slice::from_raw_parts((set as *const SignalSet).cast::<u8>(), size),
+            core::slice::from_raw_parts((&raw const wanted).cast::<u8>(), size),
+        )
+    };
+    set.iter().zip(wanted).any(|(have, want)| have & want != 0)
+}
+
+/// `rt_sigprocmask(2)`: changes the blocked set as `how` says, returns the old one.
+pub fn sigprocmask(how: c_int, set: &SignalSet) -> Result<SignalSet, Errno> {
+    let mut old: SignalSet = unsafe { core::mem::zeroed() };
+    let nr = kernel::__NR_rt_sigprocmask as usize;
+    let size = core::mem::size_of::<SignalSet>();
+    let ret = unsafe { arch::syscall4(nr, how as usize, set as *const _ as usize, &raw mut old as usize, size) };
+    check(ret).map(|_| old)
+}
+
+/// `rt_sigpending(2)`: the signals pending for the caller.
+pub fn sigpending() -> Result<SignalSet, Errno> {
+    let mut set: SignalSet = unsafe { core::mem::zeroed() };
+    let nr = kernel::__NR_rt_sigpending as usize;
+    let size = core::mem::size_of::<SignalSet>();
+    check(unsafe { arch::syscall2(nr, &raw mut set as usize, size) }).map(|_| set)
+}
+
+/// What to do on a signal, for [`sigaction`].
+#[derive(Copy, Clone, Debug)]
+pub enum SignalDisposition {
+    /// The default action (`SIG_DFL`).
+    Default,
+    /// Ignore the signal (`SIG_IGN`).
+    Ignore,
+    /// Run this handler. It runs on the interrupted thread's stack with the signal
+    /// blocked; the architecture's signal-return path is set up where the kernel needs
+    /// one from user space (x86_64).
+    Handler(extern "C" fn(c_int)),
+}
+
+/// `rt_sigaction(2)`: sets the disposition of `signal` (or only reads it, with `None`)
+/// and returns the previous one.
+///
+/// # Safety
+/// A handler runs asynchronously, interrupting any code of the process: it must only
+/// do what is safe there (system calls, atomics).
+pub unsafe fn sigaction(
+    signal: c_int,
+    disposition: Option<SignalDisposition>,
+) -> Result<SignalDisposition, Errno> {
+    let new = disposition.map(|disposition| {
+        let handler = match disposition {
+            SignalDisposition::Default => 0, // SIG_DFL
+            SignalDisposition::Ignore => 1, // SIG_IGN
+            SignalDisposition::Handler(handler) => handler as usize,
+        };
+        arch::kernel_sigaction(handler)
+    });
+    let mut old: kernel::kernel_sigaction = unsafe { core::mem::zeroed() };
+    let new_pointer = new.as_ref().map_or(0, |new| new as *const _ as usize);
+    let nr = kernel::__NR_rt_sigaction as usize;
+    let size = core::mem::size_of::<SignalSet>();
+    check(unsafe { arch::syscall4(nr, signal as usize, new_pointer, &raw mut old as usize, size) })?;
+    let old_handler: usize = unsafe { core::mem::transmute_copy(&old.sa_handler_kernel) };
+    Ok(match old_handler {
+        0 => SignalDisposition::Default,
+        1 => SignalDisposition::Ignore,
+        handler => SignalDisposition::Handler(unsafe { core::mem::transmute::<usize, extern "C" fn(c_int)>(handler) }),
+    })
+}
+
+/// `rt_sigtimedwait(2)` without a timeout: takes one signal of `set` that is pending
+/// (waiting for one if none is) and returns its number. The signals must be blocked.
+pub fn sigwait(set: &SignalSet) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_rt_sigtimedwait as usize;
+    let size = core::mem::size_of::<SignalSet>();
+    check(unsafe { arch::syscall4(nr, set as *const _ as usize, 0, 0, size) }).map(|signal| signal as c_int)
+}
+
+/// `sync(2)`: flushes file system buffers.
+pub fn sync() {
+    unsafe { arch::syscall0(kernel::__NR_sync as usize) };
+}
+
+/// `reboot(2)` with `LINUX_REBOOT_CMD_POWER_OFF`. Only for a PID 1 that means it: use
+/// [`rt::power_off`](crate::rt), which checks that; as root anywhere else this powers
+/// the machine off.
+///
+/// # Safety
+/// Powers the machine off (or, in a PID namespace, ends its init).
+pub unsafe fn reboot_power_off() -> Result<(), Errno> {
+    let nr = kernel::__NR_reboot as usize;
+    let ret = unsafe {
+        arch::syscall4(
+            nr,
+            kernel::LINUX_REBOOT_MAGIC1 as usize,
+            kernel::LINUX_REBOOT_MAGIC2 as usize,
+            kernel::LINUX_REBOOT_CMD_POWER_OFF as usize,
+            0,
+        )
+    };
+    check(ret).map(drop)
 }

@@ -167,6 +167,15 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
     pointer
 }
 
+// ---- Signals ----
+
+/// The kernel returns from handlers through the vDSO's trampoline: no restorer needed.
+pub(crate) fn kernel_sigaction(handler: usize) -> linux_raw_sys::general::kernel_sigaction {
+    let mut action: linux_raw_sys::general::kernel_sigaction = unsafe { core::mem::zeroed() };
+    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
+    action
+}
+
 // ---- _start ----
 
 /// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv, 16-aligned.

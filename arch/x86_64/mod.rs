@@ -178,6 +178,24 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
     pointer
 }
 
+// ---- Signals ----
+
+/// x86_64's kernel delivers a handler only with `SA_RESTORER` and a user-space
+/// trampoline that calls rt_sigreturn.
+pub(crate) fn kernel_sigaction(handler: usize) -> linux_raw_sys::general::kernel_sigaction {
+    let mut action: linux_raw_sys::general::kernel_sigaction = unsafe { core::mem::zeroed() };
+    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
+    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
+    action.sa_restorer = Some(signal_return);
+    action
+}
+
+#[unsafe(naked)]
+unsafe extern "C" fn signal_return() {
+    naked_asm!("mov eax, {rt_sigreturn}", "syscall", "ud2",
+        rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
+}
+
 // ---- _start ----
 
 /// Process entry: rsp points at argc, argv..., NULL, envp..., NULL, auxv.

@@ -27,6 +27,9 @@ pub struct Arch {
     /// Extra rustc flags for the freestanding builds of this target.
     #[serde(default)]
     pub rustflags: Vec<String>,
+    /// How to boot a real kernel of this architecture (tier `kernel`), where Debian
+    /// ships one.
+    pub kernel: Option<crate::kernel::KernelSpec>,
 }
 
 impl Arch {

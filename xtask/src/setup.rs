@@ -17,7 +17,8 @@ const BACKPORTS_SOURCE_FILE: &str = "/etc/apt/sources.list.d/freeclone-backports
 pub struct Needs {
     pub qemu_user: bool,
     pub ia64_binutils: bool,
-    pub qemu_system: Vec<String>,
+    /// (Debian package, command) for each qemu-system the kernel tier boots.
+    pub qemu_system: Vec<(String, String)>,
 }
 
 pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
@@ -40,9 +41,9 @@ pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     if needs.ia64_binutils && !command_exists("ia64-linux-gnu-as") {
         packages.push(("binutils-ia64-linux-gnu".into(), "ia64-linux-gnu-as".into()));
     }
-    for (package, command) in needs.qemu_system.iter().map(|p| (p.clone(), p.clone())) {
-        if !command_exists(&command) {
-            packages.push((package, command));
+    for (package, command) in &needs.qemu_system {
+        if !command_exists(command) {
+            packages.push((package.clone(), command.clone()));
         }
     }
     packages.sort();

@@ -212,3 +212,89 @@ pub fn wait_until_thread_gone(tid: pid_t) -> Verdict {
     }
     Err(fail!("thread {tid} still exists long after clearing its TID word"))
 }
+
+/// A child created by [`spawn`]; its stack lives as long as this value.
+pub struct Child {
+    pub tid: pid_t,
+    _stack: MappedStack,
+}
+
+impl Child {
+    /// Waits for the child (with `options`, e.g. [`sys::WALL`]) and returns its exit status.
+    pub fn wait(&self, options: c_int) -> Result<c_int, Failure> {
+        wait_exit_status(self.tid, options)
+    }
+}
+
+/// Stack size for children of [`spawn`].
+const CHILD_STACK_SIZE: usize = 64 * 1024;
+
+/// `clone(f, new stack, flags, arg)` for a combination of flags the manual allows.
+///
+/// If the answer is `EINVAL`, this is a proven qemu-user limitation, returned as a
+/// skip: a kernel accepts the combination (the case passes on the native and kernel
+/// tiers, where the runner counts any skip as a failure), while qemu-user's clone
+/// emulation accepts only fork-shaped and thread-shaped flags.
+pub fn spawn(f: freeclone::CloneFn, flags: c_int, arg: *mut core::ffi::c_void) -> Result<Child, Failure> {
+    let stack = MappedStack::new(CHILD_STACK_SIZE)?;
+    let (ptid, tls, ctid) = (core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut());
+    match unsafe { freeclone::clone(f, stack.top(), flags, arg, ptid, tls, ctid) } {
+        Ok(tid) => Ok(Child { tid, _stack: stack }),
+        Err(Errno::EINVAL) => Err(skip!(
+            "clone answered EINVAL to flags {flags:#x}, which the manual allows: qemu-user's clone \
+             emulation accepts only fork- and thread-shaped flags; runs on the native and kernel tiers"
+        )),
+        Err(errno) => Err(fail!("clone(flags {flags:#x}) failed: {errno}")),
+    }
+}
+
+/// A pipe a child reports through; both ends close on drop.
+pub struct Pipe {
+    pub read: c_int,
+    pub write: c_int,
+}
+
+impl Pipe {
+    pub fn new() -> Result<Pipe, Failure> {
+        let [read, write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+        Ok(Pipe { read, write })
+    }
+
+    /// In the child: writes `bytes` whole (a pipe write of up to 4 KiB is atomic).
+    pub fn send(&self, bytes: &[u8]) -> bool {
+        sys::write(self.write, bytes) == Ok(bytes.len())
+    }
+
+    /// In the parent: closes its write end, then reads until every writer has closed
+    /// (the child's exit closes its copy) or `buffer` is full; returns the bytes read.
+    pub fn receive<'a>(&mut self, buffer: &'a mut [u8]) -> &'a [u8] {
+        let _ = sys::close(self.write);
+        self.write = -1;
+        let mut filled = 0;
+        while filled < buffer.len() {
+            match sys::read(self.read, &mut buffer[filled..]) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+        }
+        &buffer[..filled]
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let _ = sys::close(self.read);
+        if self.write >= 0 {
+            let _ = sys::close(self.write);
+        }
+    }
+}
+
+/// Lets other threads run `count` times: a delay that needs no clock.
+pub fn yield_many(count: usize) {
+    for _ in 0..count {
+        sys::sched_yield();
+    }
+}
