@@ -482,15 +482,14 @@ pub unsafe fn sigaction(
             SignalDisposition::Ignore => 1, // SIG_IGN
             SignalDisposition::Handler(handler) => handler as usize,
         };
-        arch::kernel_sigaction(handler)
+        arch::signal_action(handler)
     });
-    let mut old: kernel::kernel_sigaction = unsafe { core::mem::zeroed() };
+    let mut old: arch::SignalAction = unsafe { core::mem::zeroed() };
     let new_pointer = new.as_ref().map_or(0, |new| new as *const _ as usize);
     let nr = kernel::__NR_rt_sigaction as usize;
     let size = core::mem::size_of::<SignalSet>();
     check(unsafe { arch::syscall4(nr, signal as usize, new_pointer, &raw mut old as usize, size) })?;
-    let old_handler: usize = unsafe { core::mem::transmute_copy(&old.sa_handler_kernel) };
-    Ok(match old_handler {
+    Ok(match arch::signal_action_handler(&old) {
         0 => SignalDisposition::Default,
         1 => SignalDisposition::Ignore,
         handler => SignalDisposition::Handler(unsafe { core::mem::transmute::<usize, extern "C" fn(c_int)>(handler) }),

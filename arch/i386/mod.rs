@@ -444,6 +444,32 @@ fn tls_entry() -> u32 {
     }
 }
 
+// ---- Signals ----
+
+/// rt_sigaction's `struct sigaction`.
+pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+
+/// As glibc does on i386: `SA_RESTORER` with our own rt_sigreturn trampoline, rather
+/// than relying on the vDSO's.
+pub(crate) fn signal_action(handler: usize) -> SignalAction {
+    let mut action: SignalAction = unsafe { core::mem::zeroed() };
+    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
+    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
+    action.sa_restorer = Some(signal_return);
+    action
+}
+
+#[unsafe(naked)]
+unsafe extern "C" fn signal_return() {
+    naked_asm!("mov eax, {rt_sigreturn}", "int 0x80", "ud2",
+        rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
+}
+
+/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
+pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
+    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
+}
+
 // ---- _start ----
 
 /// Process entry: esp points at argc, argv..., NULL, envp..., NULL, auxv.

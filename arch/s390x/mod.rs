@@ -188,6 +188,24 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
     pointer
 }
 
+// ---- Signals ----
+
+/// rt_sigaction's `struct sigaction`.
+pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+
+/// The kernel returns from handlers through its own trampoline (vDSO or signal page):
+/// no restorer needed.
+pub(crate) fn signal_action(handler: usize) -> SignalAction {
+    let mut action: SignalAction = unsafe { core::mem::zeroed() };
+    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
+    action
+}
+
+/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
+pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
+    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
+}
+
 // ---- _start ----
 
 /// Process entry: r15 points at argc, argv..., NULL, envp..., NULL, auxv.

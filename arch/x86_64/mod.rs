@@ -180,10 +180,13 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 // ---- Signals ----
 
+/// rt_sigaction's `struct sigaction`.
+pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+
 /// x86_64's kernel delivers a handler only with `SA_RESTORER` and a user-space
 /// trampoline that calls rt_sigreturn.
-pub(crate) fn kernel_sigaction(handler: usize) -> linux_raw_sys::general::kernel_sigaction {
-    let mut action: linux_raw_sys::general::kernel_sigaction = unsafe { core::mem::zeroed() };
+pub(crate) fn signal_action(handler: usize) -> SignalAction {
+    let mut action: SignalAction = unsafe { core::mem::zeroed() };
     action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
     action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
     action.sa_restorer = Some(signal_return);
@@ -194,6 +197,11 @@ pub(crate) fn kernel_sigaction(handler: usize) -> linux_raw_sys::general::kernel
 unsafe extern "C" fn signal_return() {
     naked_asm!("mov eax, {rt_sigreturn}", "syscall", "ud2",
         rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
+}
+
+/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
+pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
+    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
 }
 
 // ---- _start ----
