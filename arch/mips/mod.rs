@@ -21,19 +21,22 @@ pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
 
 // ---- Raw system calls ----
 
-/// `syscall` in a 32-byte frame, where the kernel reads arguments 5..8 at 16..31(sp)
-/// (`$store`s put 5 and 6 there). It clobbers v1, t0..t9 and hi/lo; asm! cannot name
-/// hi/lo, so they ride through the call at 24(sp) and 28(sp), which the kernel only
-/// reads.
+/// `syscall` in a 40-byte frame, where the kernel reads arguments 5..8 at 16..31(sp)
+/// (`$store`s put 5 and 6 there). It clobbers v1, t0..t9, hi/lo and $at; asm! can name
+/// none of the last three, and LLVM keeps live values in $at, so they ride through the
+/// call at 24, 28 and 32(sp), which the kernel does not write. (qemu-user preserves
+/// $at; a real kernel does not.)
 macro_rules! syscall_asm {
     ([$($store:literal),*], $($operands:tt)*) => {
         asm!(
-            "addiu $sp, $sp, -32",
+            "addiu $sp, $sp, -40",
             $($store,)*
+            ".set push", ".set noat", "sw $1, 32($sp)",
             "mfhi $24", "sw $24, 24($sp)", "mflo $24", "sw $24, 28($sp)",
             "syscall",
             "lw $24, 24($sp)", "mthi $24", "lw $24, 28($sp)", "mtlo $24",
-            "addiu $sp, $sp, 32",
+            "lw $1, 32($sp)", ".set pop",
+            "addiu $sp, $sp, 40",
             $($operands)*
             lateout("$3") _, lateout("$10") _, lateout("$11") _, lateout("$12") _,
             lateout("$13") _, lateout("$14") _, lateout("$15") _, lateout("$24") _,

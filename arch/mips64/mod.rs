@@ -20,16 +20,19 @@ pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
 // ---- Raw system calls ----
 
 /// `syscall` with what the kernel clobbers: v1, a4..a7 and t0..t9 ($8..$15, $24,
-/// $25; a4/a5 counted conservatively), and hi/lo, which asm! cannot name: they ride
-/// through the call in a 16-byte frame.
+/// $25; a4/a5 counted conservatively), and hi/lo and $at, which asm! cannot name
+/// (LLVM keeps live values in $at): they ride through the call in a 32-byte frame.
+/// (qemu-user preserves $at; a real kernel does not.)
 macro_rules! syscall_asm {
     ($($operands:tt)*) => {
         asm!(
-            "daddiu $sp, $sp, -16",
+            "daddiu $sp, $sp, -32",
+            ".set push", ".set noat", "sd $1, 16($sp)",
             "mfhi $24", "sd $24, 0($sp)", "mflo $24", "sd $24, 8($sp)",
             "syscall",
             "ld $24, 0($sp)", "mthi $24", "ld $24, 8($sp)", "mtlo $24",
-            "daddiu $sp, $sp, 16",
+            "ld $1, 16($sp)", ".set pop",
+            "daddiu $sp, $sp, 32",
             $($operands)*
             lateout("$3") _, lateout("$10") _, lateout("$11") _, lateout("$12") _,
             lateout("$13") _, lateout("$14") _, lateout("$15") _, lateout("$24") _,
