@@ -5,11 +5,6 @@ use core::ffi::{c_int, c_void};
 
 use crate::{CloneFn, arch};
 
-/// Bytes a call leaves on the stack at the callee's entry (the return address on x86,
-/// 0 where it stays in a register): at `fn`'s entry, `sp + RETURN_ADDRESS_ON_STACK` is
-/// aligned to [`stack::ALIGNMENT`](crate::stack::ALIGNMENT).
-pub const RETURN_ADDRESS_ON_STACK: usize = arch::RETURN_ADDRESS_ON_STACK;
-
 /// What [`entry_probe`] saw at the first instruction of a child's `fn`.
 #[repr(C)]
 #[derive(Debug)]

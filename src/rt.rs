@@ -1,5 +1,5 @@
 //! A minimal runtime for static freestanding programs (feature `rt`): the process
-//! entry `_start` (per architecture, with the ABI's stack alignment), [`entry!`] for
+//! entry `_start` (per architecture, with the ABI's stack alignment), [`entry!`](crate::entry) for
 //! `fn main(args: Args) -> i32`, a panic handler that prints the message to stderr and
 //! exits with 101, and allocation-free [`print!`](crate::print) and friends.
 //!

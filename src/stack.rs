@@ -11,6 +11,11 @@ pub const ALIGNMENT: usize = arch::STACK_ALIGNMENT;
 /// s390x's 160-byte register save area) and nothing more.
 pub const CHILD_FRAME_SIZE: usize = arch::CHILD_FRAME_SIZE;
 
+/// Bytes a call leaves on the stack at the callee's entry (the return address on x86,
+/// 0 where it stays in a register): at `fn`'s first instruction,
+/// `sp + RETURN_ADDRESS_ON_STACK` is aligned to [`ALIGNMENT`].
+pub const RETURN_ADDRESS_ON_STACK: usize = arch::RETURN_ADDRESS_ON_STACK;
+
 /// The smallest area [`clone2`](crate::clone2) accepts once its top is aligned: the
 /// wrapper's frame, rounded up to the alignment, plus one aligned slot for `fn`.
 pub const MIN_SIZE: usize = CHILD_FRAME_SIZE.next_multiple_of(ALIGNMENT) + ALIGNMENT;

@@ -686,7 +686,7 @@ impl Insn {
         self.mnemonic.starts_with("br.ret")
     }
 
-    /// Direct branch target ("... 4000000000000180 <sym>").
+    /// Direct branch target (`... 4000000000000180 <sym>`).
     fn target(&self) -> Option<u64> {
         let before = self.operands.split(" <").next()?;
         let tok = before

@@ -26,7 +26,9 @@ enum Cli {
     Setup(Selection),
     /// Build the conformance program per architecture and run it on every tier.
     Test(TestArgs),
-    /// Build the examples per architecture and run them, showing what they print.
+    /// Build the examples per architecture and run them, showing what they print:
+    /// spawn under qemu-user and natively, the manual's UTS-namespace example natively
+    /// and as /init of each real kernel.
     Demo(Selection),
 }
 
@@ -169,7 +171,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
                     let result = timed(&format!("run {} kernel", arch.name), || {
-                        match boot_command(root, arch, spec, &binary, &mut lists_refreshed) {
+                        match boot_command(root, arch, spec, &binary, "conformance", &mut lists_refreshed) {
                             Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command),
                             Err(error) => RunResult::error(&arch.name, "kernel", error),
                         }
@@ -224,11 +226,18 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
 }
 
 /// The qemu-system command that boots `arch`'s kernel with `program` as /init.
-fn boot_command(root: &Path, arch: &Arch, spec: &kernel::KernelSpec, program: &Path, lists_refreshed: &mut bool) -> Result<Command, String> {
+fn boot_command(
+    root: &Path,
+    arch: &Arch,
+    spec: &kernel::KernelSpec,
+    program: &Path,
+    name: &str,
+    lists_refreshed: &mut bool,
+) -> Result<Command, String> {
     let image = kernel::ensure_kernel(spec, lists_refreshed)?;
     let dir = root.join("target").join("kernel").join(&arch.name);
     std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-    let initramfs = dir.join("initramfs.cpio");
+    let initramfs = dir.join(format!("{name}.cpio"));
     kernel::write_initramfs(program, &initramfs)?;
     Ok(kernel::boot_command(spec, &image, &initramfs))
 }
@@ -354,34 +363,60 @@ fn print_table(results: &[RunResult]) {
 
 fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
     let arches = select(root, selection)?;
-    setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native]))?;
+    setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))?;
     let mut failures = Vec::new();
+    let mut lists_refreshed = false;
     for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
-        println!("== {}: building examples/spawn.rs", arch.name);
-        let binary = match build::freestanding(root, arch, Program::Example("spawn")) {
-            Ok(binary) => binary,
-            Err(error) => {
-                failures.push(format!("{}: {error}", arch.name));
-                continue;
-            }
-        };
-        for tier in [Tier::User, Tier::Native] {
-            let Some(mut command) = runner(arch, tier, &binary) else { continue };
-            println!("-- {} on tier {}: {}", arch.name, tier.name(), format_command(&command));
-            match run_with_timeout(&mut command, RUN_TIMEOUT) {
-                Ok(finished) => {
-                    for line in finished.output.lines() {
-                        println!("   {line}");
-                    }
-                    if finished.code != Some(0) {
-                        failures.push(format!("{} {}: exit code {:?}", arch.name, tier.name(), finished.code));
+        println!("== {}: examples/spawn.rs (a child on its own stack; the parent waits)", arch.name);
+        match build::freestanding(root, arch, Program::Example("spawn")) {
+            Ok(binary) => {
+                for tier in [Tier::User, Tier::Native] {
+                    if let Some(mut command) = runner(arch, tier, &binary) {
+                        show_demo_run(&arch.name, tier, &mut command, &mut failures);
                     }
                 }
-                Err(error) => failures.push(format!("{} {}: {error}", arch.name, tier.name())),
             }
+            Err(error) => failures.push(format!("{}: {error}", arch.name)),
+        }
+        // The manual's own example needs CLONE_NEWUTS, which qemu-user refuses: it runs
+        // natively (as root) and as /init of the architecture's real kernel.
+        println!("== {}: examples/uts_namespace.rs (the manual's example)", arch.name);
+        match build::freestanding(root, arch, Program::Example("uts_namespace")) {
+            Ok(binary) => {
+                if let Some(mut command) = runner(arch, Tier::Native, &binary) {
+                    show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
+                }
+                if let Some(spec) = &arch.kernel {
+                    match boot_command(root, arch, spec, &binary, "uts_namespace", &mut lists_refreshed) {
+                        Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
+                        Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
+                    }
+                }
+            }
+            Err(error) => failures.push(format!("{}: {error}", arch.name)),
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+/// Runs one demo program and prints what it printed (under a kernel: its own lines,
+/// without the firmware's and the kernel's).
+fn show_demo_run(arch: &str, tier: Tier, command: &mut Command, failures: &mut Vec<String>) {
+    println!("-- {arch} on tier {}: {}", tier.name(), format_command(command));
+    match run_with_timeout(command, RUN_TIMEOUT) {
+        Ok(finished) => {
+            let program_lines = finished.output.lines().map(strip_terminal_controls).filter(|line| {
+                tier != Tier::Kernel || ["uts.", "clone", "child", "init:", "parent", "sethostname", "mmap"].iter().any(|prefix| line.starts_with(prefix))
+            });
+            for line in program_lines {
+                println!("   {line}");
+            }
+            if finished.code != Some(0) {
+                failures.push(format!("{arch} {}: exit code {:?}", tier.name(), finished.code));
+            }
+        }
+        Err(error) => failures.push(format!("{arch} {}: {error}", tier.name())),
+    }
 }
 
 fn format_command(command: &Command) -> String {

@@ -152,7 +152,7 @@ extern "C" fn check_entry_state(arg: *mut c_void) -> c_int {
     if record.stack_pointer != expected.aligned_top - stack::CHILD_FRAME_SIZE {
         failed |= STACK_NOT_AT_TOP_MINUS_FRAME;
     }
-    if (record.stack_pointer + probes::RETURN_ADDRESS_ON_STACK) % stack::ALIGNMENT != 0 {
+    if (record.stack_pointer + stack::RETURN_ADDRESS_ON_STACK) % stack::ALIGNMENT != 0 {
         failed |= STACK_MISALIGNED_AT_ENTRY;
     }
     if record.stack_pointer < expected.stack_base || record.stack_pointer >= expected.aligned_top + 1 {

@@ -175,7 +175,7 @@ fn handler_after_child(flags: c_int) -> Result<usize, crate::harness::Failure> {
 
 pub fn sighand_shares_signal_handlers() -> Verdict {
     let seen = handler_after_child(CLONE_VM | CLONE_SIGHAND | SIGCHLD)?;
-    if seen != ignore_signal as usize {
+    if seen != ignore_signal as extern "C" fn(c_int) as usize {
         return Err(fail!("with CLONE_SIGHAND the handler the child installed is not the parent's ({seen:#x})"));
     }
     Ok(())
