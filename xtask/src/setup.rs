@@ -88,7 +88,7 @@ fn ensure_stable_target(target: &str) -> Result<(), String> {
         .map_err(|error| format!("{error}\nrun by hand: rustup target add --toolchain stable {target}"))
 }
 
-fn install_debian_packages(packages: &[String]) -> Result<(), String> {
+pub(crate) fn install_debian_packages(packages: &[String]) -> Result<(), String> {
     let list = packages.join(" ");
     let by_hand = format!(
         "run by hand (as root): add {BACKPORTS_SUITE} to apt's sources, apt-get update, \
