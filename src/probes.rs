@@ -54,9 +54,9 @@ pub fn clone_entry_address() -> usize {
     arch::clone_entry as *const () as usize
 }
 
-/// A [`CloneFn`] that returns `arg as c_int`, compiled for the other instruction set
-/// than this crate's code where the architecture has two (ARM and Thumb), so that a
-/// test can check that the clone entry calls `fn` in either state.
+/// A [`CloneFn`] that returns `arg as c_int`, in the other instruction set than this
+/// crate's code where the architecture has two (ARM and Thumb: assembled in the other
+/// state), so that a test can check that the clone entry calls `fn` in either state.
 pub const fn fn_in_other_instruction_set() -> CloneFn {
     arch::return_arg_in_other_instruction_set
 }
