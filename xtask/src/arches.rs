@@ -92,3 +92,35 @@ pub fn select(all: &[Arch], names: Option<&[String]>) -> Result<Vec<Arch>, Strin
     }
     Ok(selected)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_targets_file_parses_with_the_fixed_architecture_names() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let arches = all(root).unwrap();
+        let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
+        for name in [
+            "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
+            "ia64",
+        ] {
+            assert!(names.contains(&name), "{name} missing from {names:?}");
+        }
+        // Every architecture with a Rust target runs under qemu-user; Debian ships a
+        // kernel for all but big-endian mips.
+        for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
+            assert!(arch.qemu_user.is_some(), "{} has no qemu-user", arch.name);
+            let big_endian_mips = arch.name == "mips" || arch.name == "mips64";
+            assert_eq!(arch.kernel.is_some(), !big_endian_mips, "{}: kernel spec", arch.name);
+        }
+    }
+
+    #[test]
+    fn unknown_architecture_names_are_refused_with_the_known_ones() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let error = select(&all(root).unwrap(), Some(&["vax".to_string()])).unwrap_err();
+        assert!(error.contains("unknown architecture `vax`") && error.contains("x86_64"), "{error}");
+    }
+}
