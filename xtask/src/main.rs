@@ -128,6 +128,8 @@ struct RunResult {
     skipped: usize,
     /// The run did not complete (build error, crash, timeout, no closing line).
     error: Option<String>,
+    /// How long the run took (booting a kernel included).
+    seconds: f64,
 }
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
@@ -189,6 +191,13 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let passed: usize = results.iter().filter(|result| result.tier != "build").map(|result| result.passed).sum();
     let failed: usize = results.iter().map(|result| result.failed + usize::from(result.error.is_some())).sum();
     let skipped: usize = results.iter().map(|result| result.skipped).sum();
+    for tier in ["user", "native", "kernel"] {
+        let runs: Vec<&RunResult> = results.iter().filter(|result| result.tier == tier).collect();
+        if !runs.is_empty() {
+            let seconds: f64 = runs.iter().map(|result| result.seconds).sum();
+            println!("time: tier {tier}: {seconds:.1} s in {} runs", runs.len());
+        }
+    }
     println!("time: total: {:.1} s", total_start.elapsed().as_secs_f64());
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
@@ -202,7 +211,7 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     }
     let build_dir = root.join("target").join("ia64");
     let checks = ia64::build_and_check(root, &build_dir);
-    let mut result = RunResult { arch: arch.name.clone(), tier: "build".into(), passed: 0, failed: 0, skipped: 0, error: None };
+    let mut result = RunResult { arch: arch.name.clone(), tier: "build".into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
     for check in &checks {
         match &check.result {
             Ok(()) => {
@@ -251,7 +260,7 @@ fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
 
 impl RunResult {
     fn error(arch: &str, tier: &str, error: String) -> Self {
-        RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: Some(error) }
+        RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: Some(error), seconds: 0.0 }
     }
 }
 
@@ -261,7 +270,7 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
         Ok(finished) => finished,
         Err(error) => return RunResult::error(arch, tier, error),
     };
-    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None };
+    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: finished.elapsed.as_secs_f64() };
     let mut closing = None;
     for line in finished.output.lines().map(strip_terminal_controls) {
         let line = line.as_str();
