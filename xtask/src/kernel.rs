@@ -48,7 +48,8 @@ fn host_debian_arch() -> Result<String, String> {
     output_of(Command::new("dpkg").arg("--print-architecture")).map(|text| text.trim().to_string())
 }
 
-/// Makes `debian_arch` known to dpkg and apt, refreshing the package lists once.
+/// Makes `debian_arch` known to dpkg (a foreign architecture's packages can then be
+/// downloaded once apt's lists are refreshed).
 fn ensure_foreign_architecture(debian_arch: &str, lists_refreshed: &mut bool) -> Result<(), String> {
     if host_debian_arch()? == debian_arch {
         return Ok(());
@@ -59,17 +60,46 @@ fn ensure_foreign_architecture(debian_arch: &str, lists_refreshed: &mut bool) ->
         run_status(Command::new("dpkg").args(["--add-architecture", debian_arch]))
             .map_err(|error| format!("{error}\nrun by hand (as root): dpkg --add-architecture {debian_arch} && apt-get update"))?;
         *lists_refreshed = false;
-    }
-    if !*lists_refreshed {
-        println!("kernel: apt-get update");
-        // A security index of a foreign architecture may fail to load (measured for
-        // i386); the resolution below says whether what we need is there.
-        if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
-            println!("kernel: apt-get update reported an error ({error}); going on");
-        }
-        *lists_refreshed = true;
+        refresh_package_lists(lists_refreshed);
     }
     Ok(())
+}
+
+/// `apt-get update`, once per run.
+fn refresh_package_lists(lists_refreshed: &mut bool) {
+    if *lists_refreshed {
+        return;
+    }
+    println!("kernel: apt-get update");
+    // A security index of a foreign architecture may fail to load (measured for i386);
+    // the resolution that follows says whether what we need is there.
+    if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
+        println!("kernel: apt-get update reported an error ({error}); going on");
+    }
+    *lists_refreshed = true;
+}
+
+/// The versioned kernel package `metapackage` depends on (apt's lists refreshed once
+/// if they do not know it yet).
+fn resolve_kernel_package(metapackage: &str, lists_refreshed: &mut bool) -> Result<String, String> {
+    loop {
+        let depends = output_of(Command::new("apt-cache").args(["depends", metapackage])).unwrap_or_default();
+        let package = depends
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("Depends: "))
+            .find(|name| name.starts_with("linux-image-"))
+            .map(|name| name.split(':').next().unwrap_or(name).to_string());
+        match package {
+            Some(package) => return Ok(package),
+            None if !*lists_refreshed => refresh_package_lists(lists_refreshed),
+            None => {
+                return Err(format!(
+                    "apt cannot resolve {metapackage} to a kernel package (apt-cache depends printed: {depends:?}); \
+                     check apt's sources for Debian bookworm, then run: apt-get update"
+                ));
+            }
+        }
+    }
 }
 
 /// The kernel image for `spec`, downloaded and extracted on first use.
@@ -82,14 +112,7 @@ pub fn ensure_kernel(spec: &KernelSpec, lists_refreshed: &mut bool) -> Result<Pa
     ensure_foreign_architecture(&spec.debian_arch, lists_refreshed)?;
     let suffix = if host_debian_arch()? == spec.debian_arch { String::new() } else { format!(":{}", spec.debian_arch) };
     let metapackage = format!("linux-image-{}{suffix}", spec.flavour);
-    let depends = output_of(Command::new("apt-cache").args(["depends", &metapackage]))
-        .map_err(|error| format!("cannot resolve {metapackage}: {error}"))?;
-    let package = depends
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("Depends: "))
-        .find(|name| name.starts_with("linux-image-"))
-        .map(|name| name.split(':').next().unwrap_or(name).to_string())
-        .ok_or_else(|| format!("{metapackage} names no linux-image package (apt-cache depends printed: {depends})"))?;
+    let package = resolve_kernel_package(&metapackage, lists_refreshed)?;
     println!("kernel: downloading {package}{suffix} (Debian's {} kernel)", spec.flavour);
     let download = dir.join("download");
     let _ = std::fs::remove_dir_all(&download);
