@@ -197,7 +197,7 @@ pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
 /// no restorer needed.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
     let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, _>(handler) };
+    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
     action
 }
 
