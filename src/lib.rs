@@ -25,8 +25,18 @@
 //! # Architectures
 //! Everything architecture-specific lives in one module per architecture under
 //! `arch/<name>/`: x86_64, i386, aarch64, arm (ARM and Thumb-2 state), mips (o32),
-//! mips64 (n64) and s390x. ia64 has no Rust target: `arch/ia64/clone2.S` provides
-//! `__clone2` for C and assembly programs (see the README).
+//! mips64 (n64) and s390x.
+//!
+//! ia64 has no Rust module because no Rust target exists for it. Its `__clone2`
+//! is `arch/ia64/clone2.S`, ia64 assembly for C and assembly programs. Assemble it
+//! (`ia64-linux-gnu-as -x arch/ia64/clone2.S -o clone2.o`, or through a C
+//! compiler), declare
+//! `int __clone2(int (*fn)(void *), void *stack_base, size_t stack_size, int flags, void *arg, ...);`
+//! and link `clone2.o` in. `__clone2` reports errors through the C library's
+//! `__errno_location`; programs without a C library call `freeclone_clone2_raw`,
+//! which returns -errno. Do not link it into a program that also takes glibc's own
+//! `__clone2`. `cargo xtask test --arch ia64` assembles, links and checks it
+//! structurally; no emulator can run it.
 //!
 //! # Features
 //! - `rt`: a minimal runtime for static freestanding programs ([`rt`]).
