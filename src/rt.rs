@@ -126,6 +126,7 @@ pub fn supervise(work: impl FnOnce() -> i32) -> Result<i32, crate::Errno> {
 }
 
 /// Powers the machine off, for a PID 1 that is done: syncs and calls `reboot(2)`.
+/// Returns only if that failed, with the reason.
 ///
 /// Refuses with `EPERM`, without calling `reboot(2)`, when this process is not PID 1:
 /// the same program may run under qemu-user or natively as root, where the call would
@@ -136,8 +137,11 @@ pub fn power_off() -> crate::Errno {
     }
     sys::sync();
     match unsafe { sys::reboot_power_off() } {
-        Ok(()) => crate::Errno::from_raw(0),
         Err(errno) => errno,
+        // The kernel stops the machine inside the call: there is nothing to return to.
+        Ok(()) => loop {
+            sys::sched_yield();
+        },
     }
 }
 
