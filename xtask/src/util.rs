@@ -58,7 +58,15 @@ pub struct Finished {
 
 /// Runs `command` with stdout and stderr captured into one stream, killing it after
 /// `timeout`.
+///
+/// The program runs in a process group of its own, and the whole group is killed on
+/// timeout: a program's children (qemu-user's forked guests, for one) inherit the
+/// output pipe, and a hung one must neither outlive the run nor keep the runner
+/// waiting for the end of the output.
 pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Finished, String> {
+    use std::os::unix::process::CommandExt;
+    use std::sync::{Arc, Mutex, mpsc};
+
     let (mut reader, writer) = std::io::pipe().map_err(|error| format!("pipe: {error}"))?;
     let writer_clone = writer.try_clone().map_err(|error| format!("pipe: {error}"))?;
     let start = Instant::now();
@@ -66,15 +74,24 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Fini
         .stdin(Stdio::null())
         .stdout(writer)
         .stderr(writer_clone)
+        .process_group(0)
         .spawn()
         .map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
-    // The command holds the write ends now; drop ours so reading ends at its exit.
+    // The program holds the write ends now; drop ours so reading ends when it is done.
     command.stdout(Stdio::null()).stderr(Stdio::null());
-    let collector = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = reader.read_to_end(&mut bytes);
-        bytes
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let (done, output_ended) = mpsc::channel();
+    let sink = Arc::clone(&output);
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(count @ 1..) = reader.read(&mut chunk) {
+            sink.lock().unwrap().extend_from_slice(&chunk[..count]);
+        }
+        let _ = done.send(());
     });
+    let kill_group = |pid: u32| {
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+    };
     let mut timed_out = false;
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|error| format!("wait: {error}"))? {
@@ -82,14 +99,19 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Fini
         }
         if start.elapsed() > timeout {
             timed_out = true;
-            let _ = child.kill();
+            kill_group(child.id());
             break child.wait().map_err(|error| format!("wait: {error}"))?;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
     let elapsed = start.elapsed();
-    // A grandchild that inherited the pipe could keep it open: do not wait forever.
-    let bytes = collector.join().unwrap_or_default();
+    // What the program left running may still hold the pipe: give it a moment, then
+    // end the group and keep what was read.
+    if output_ended.recv_timeout(Duration::from_secs(10)).is_err() {
+        kill_group(child.id());
+        let _ = output_ended.recv_timeout(Duration::from_secs(5));
+    }
+    let bytes = output.lock().unwrap().clone();
     Ok(Finished {
         output: String::from_utf8_lossy(&bytes).into_owned(),
         code: if timed_out { None } else { status.code() },
