@@ -126,26 +126,31 @@ pub(crate) unsafe extern "C" fn clone_entry(
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
+        "push rbx",              // arg survives the syscall in callee-saved rbx, so the
+        ".cfi_adjust_cfa_offset 8", // parent writes nothing to the child's stack
+        ".cfi_rel_offset rbx, 0",
+        "mov rbx, rcx",
         "mov r11, rdi",          // f, until the syscall clobbers r11
         "mov rdi, rdx",          // flags
         "mov rdx, r8",           // ptid
         "mov r8, r9",            // tls
-        "mov r10, [rsp + 8]",    // ctid: the 7th argument is on the caller's stack
+        "mov r10, [rsp + 16]",   // ctid: the 7th argument, above rbx and the return address
         "mov r9, r11",           // f survives the syscall in r9
-        "mov [rsi - 8], rcx",    // arg rides on the child stack, popped before the call
-        "sub rsi, 8",
         "mov eax, {clone}",
         "syscall",
         "test eax, eax",
         "jz 2f",
-        "ret",                   // parent: TID or -errno
+        "pop rbx",               // parent: TID or -errno
+        ".cfi_adjust_cfa_offset -8",
+        ".cfi_restore rbx",
+        "ret",
         ".cfi_endproc",
         "2:",
         ".cfi_startproc",
         ".cfi_undefined rip",    // the child's call chain starts here
         "xor ebp, ebp",          // and so does its frame-pointer chain
-        "pop rdi",               // arg; rsp is the aligned top again
-        "call r9",
+        "mov rdi, rbx",
+        "call r9",               // rsp is the aligned top: 16-aligned at the call
         "mov edi, eax",          // fn's return value is the exit status
         "mov eax, {exit}",       // SYS_exit ends this thread only, never the group
         "syscall",
