@@ -11,6 +11,8 @@ use crate::util::run_status;
 pub enum Program<'a> {
     Conformance,
     Example(&'a str),
+    /// A program under bench/: the package and its binary share this name.
+    Bench(&'a str),
 }
 
 /// The target directory for freestanding builds, apart from the host's.
@@ -51,6 +53,10 @@ pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<Pa
         Program::Example(name) => {
             command.args(["--package", "freeclone", "--features", "rt", "--example", name]);
             format!("examples/{name}")
+        }
+        Program::Bench(name) => {
+            command.args(["--package", name, "--bin", name]);
+            name.to_string()
         }
     };
     run_status(&mut command).map_err(|error| format!("build for {} ({target}) failed: {error}", arch.name))?;

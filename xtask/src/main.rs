@@ -3,6 +3,7 @@
 //! that can run it, `demo` builds and runs the examples.
 
 mod arches;
+mod bench;
 mod build;
 mod ia64;
 mod kernel;
@@ -30,6 +31,9 @@ enum Cli {
     /// spawn under qemu-user and natively, the manual's UTS-namespace example natively
     /// and as /init of each real kernel.
     Demo(Selection),
+    /// Benchmarks: spawn latency (native, and as ratios under qemu-user), code size,
+    /// binary size and child stack cost; tables on stdout and in target/bench/report.md.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
             .and_then(|arches| setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))),
         Cli::Test(args) => test(&root, &args),
         Cli::Demo(selection) => demo(&root, &selection),
+        Cli::Bench(args) => bench::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

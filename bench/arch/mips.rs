@@ -1,0 +1,57 @@
+//! mips o32: `syscall` with the number in v0; clone's kernel order is flags (a0), stack
+//! (a1), ptid (a2), tls (a3), ctid (at 16(sp) of the caller's frame). The kernel sets
+//! a3 on error (v0 the positive errno) and clobbers v1, t0..t9, hi/lo and $at; the
+//! last three, which asm! cannot name, ride through the trap in the same frame. The
+//! child gets the static registers back, so `f` and `arg` wait in s0 and s1; it starts
+//! at top - 16, the argument save area o32 reserves for `fn`.
+
+use core::arch::asm;
+use core::ffi::{c_int, c_void};
+
+use linux_raw_sys::general::{__NR_clone, __NR_exit};
+
+use super::CloneFn;
+
+/// o32: sp 8-aligned at a call, 16 bytes reserved above it for the callee's a0..a3.
+pub const ABI_FRAME_AT_FN_ENTRY: usize = 16;
+
+#[inline(never)]
+pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
+    let (value, error): (isize, usize);
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noreorder",
+            ".set noat",
+            "addiu $sp, $sp, -40",
+            "sw {ctid}, 16($sp)",
+            "sw $1, 32($sp)",
+            "mfhi $24", "sw $24, 24($sp)", "mflo $24", "sw $24, 28($sp)",
+            "syscall",
+            "beqz $2, 3f",
+            "nop",
+            "lw $24, 24($sp)", "mthi $24", "lw $24, 28($sp)", "mtlo $24",
+            "lw $1, 32($sp)",
+            "b 4f",
+            "addiu $sp, $sp, 40",
+            "3:",
+            "move $25, $16",
+            "jalr $25",
+            "move $4, $17",
+            "move $4, $2",
+            "li $2, {exit}",
+            "syscall",
+            "4:",
+            ".set pop",
+            exit = const __NR_exit,
+            ctid = in(reg) ctid,
+            inlateout("$2") __NR_clone as isize => value, in("$4") flags,
+            in("$5") stack.wrapping_sub(16), in("$6") 0usize, inlateout("$7") 0usize => error,
+            in("$16") f, in("$17") arg,
+            lateout("$3") _, lateout("$8") _, lateout("$9") _, lateout("$10") _, lateout("$11") _,
+            lateout("$12") _, lateout("$13") _, lateout("$14") _, lateout("$15") _,
+            lateout("$24") _, lateout("$25") _,
+        );
+    }
+    if error != 0 { -value } else { value }
+}

@@ -1,0 +1,38 @@
+//! x86_64: `syscall` with the number in rax; clone's kernel order is flags (rdi), stack
+//! (rsi), ptid (rdx), ctid (r10), tls (r8). The kernel preserves every register but
+//! rax, rcx and r11, in the child too, so `f` and `arg` wait in r13 and r12.
+
+use core::arch::asm;
+use core::ffi::{c_int, c_void};
+
+use linux_raw_sys::general::{__NR_clone, __NR_exit};
+
+use super::CloneFn;
+
+/// SysV: rsp + 8 is 16-aligned at a function's entry; `call` pushes the return address.
+pub const ABI_FRAME_AT_FN_ENTRY: usize = 8;
+
+#[inline(never)]
+pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
+    let ret: isize;
+    unsafe {
+        asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov rdi, r12",
+            "call r13",
+            "mov edi, eax",
+            "mov eax, {exit}",
+            "syscall",
+            "2:",
+            exit = const __NR_exit,
+            inlateout("rax") __NR_clone as isize => ret,
+            in("rdi") flags, in("rsi") stack, in("rdx") 0usize, in("r10") ctid, in("r8") 0usize,
+            in("r12") arg, in("r13") f,
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}

@@ -1,0 +1,213 @@
+//! Native spawn benchmarks in one process: `bench-spawn THREAD_ROUNDS PROCESS_ROUNDS`.
+//!
+//! Each round runs every variant once, one right after the other, in an order that
+//! rotates from round to round, and times each spawn+join alone; the lines printed
+//! (see `common/measure.rs`) give each variant's median and spread and freeclone's
+//! ratio to every other variant, round by round. The C library is whichever this
+//! binary is linked with: glibc (`*-linux-gnu`) or musl (`*-linux-musl`).
+//!
+//! - `thread`: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|CHILD_CLEARTID on one
+//!   preallocated stack, `fn` returning at once, the parent sleeping in FUTEX_WAIT on
+//!   ctid: freeclone's `clone`, the C library's `clone()`, the floor (bench/arch), and
+//!   `std::thread::spawn` + `join` (its own stack and join: pthread's).
+//! - `process`: a fork-like clone(SIGCHLD) on the same stack + waitpid, against the C
+//!   library's `fork()` + waitpid, its `clone()`, and the floor.
+
+use std::ffi::{c_int, c_void};
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Instant;
+
+// The ABI constants there serve the freestanding program only.
+#[allow(unused)]
+#[path = "../../arch/mod.rs"]
+mod arch;
+#[path = "../../common/measure.rs"]
+mod measure;
+
+use measure::{CTID_PRESET, JoinCount, join};
+
+const THREAD_FLAGS: c_int = libc::CLONE_VM
+    | libc::CLONE_FS
+    | libc::CLONE_FILES
+    | libc::CLONE_SIGHAND
+    | libc::CLONE_THREAD
+    | libc::CLONE_SYSVSEM
+    | libc::CLONE_CHILD_CLEARTID;
+const STACK_SIZE: usize = 64 * 1024;
+
+extern "C" fn trivial(_: *mut c_void) -> c_int {
+    0
+}
+
+/// `fmt::Write` onto stdout.
+struct Out(String);
+
+impl std::fmt::Write for Out {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.push_str(text);
+        Ok(())
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let count = |index: usize| -> usize {
+        args.get(index).and_then(|text| text.parse().ok()).unwrap_or_else(|| {
+            eprintln!("usage: bench-spawn THREAD_ROUNDS PROCESS_ROUNDS");
+            std::process::exit(2)
+        })
+    };
+    let (thread_rounds, process_rounds) = (count(1), count(2));
+    let libc_name = if cfg!(target_env = "musl") { "musl" } else { "glibc" };
+    println!("meta arch={} libc={libc_name}", std::env::consts::ARCH);
+
+    // One preallocated stack for every clone-based variant, its top 16-aligned.
+    let stack = unsafe {
+        libc::mmap(
+            null_mut(),
+            STACK_SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(stack, libc::MAP_FAILED, "mmap");
+    let top = stack.cast::<u8>().wrapping_add(STACK_SIZE);
+    let ctid = Box::new(AtomicI32::new(0));
+
+    let mut out = Out(String::new());
+    threads(thread_rounds, top, &ctid, libc_name, &mut out);
+    processes(process_rounds, top, libc_name, &mut out);
+    print!("{}", out.0);
+}
+
+fn check(tid: c_int, what: &str) {
+    if tid <= 0 {
+        eprintln!("{what} failed: {}", std::io::Error::last_os_error());
+        std::process::exit(1);
+    }
+}
+
+/// Interleaved rounds of `ops` (see `measure::interleave`): each variant's samples and
+/// minor faults.
+fn interleave(rounds: usize, ops: &mut [&mut dyn FnMut()]) -> (Vec<Vec<f64>>, Vec<u64>) {
+    let mut samples = vec![vec![0.0; rounds]; ops.len()];
+    let mut faults = vec![0; ops.len()];
+    let epoch = Instant::now();
+    let now = || epoch.elapsed().as_nanos() as u64;
+    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
+    measure::interleave(ops, &now, &mut views, &mut faults);
+    (samples, faults)
+}
+
+fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: &mut Out) {
+    let mut counts: [JoinCount; 3] = Default::default();
+    let [count_freeclone, count_libc, count_floor] = &mut counts;
+    let mut freeclone_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let tid = unsafe {
+            freeclone::clone(trivial, top, THREAD_FLAGS, null_mut(), null_mut(), null_mut(), ctid.as_ptr())
+        };
+        check(tid.unwrap_or(-1), "freeclone::clone");
+        join(ctid, count_freeclone);
+    };
+    let mut libc_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let tid = unsafe {
+            libc::clone(
+                trivial,
+                top.cast(),
+                THREAD_FLAGS,
+                null_mut(),
+                null_mut::<libc::pid_t>(),
+                null_mut::<c_void>(),
+                ctid.as_ptr(),
+            )
+        };
+        check(tid, "clone()");
+        join(ctid, count_libc);
+    };
+    let mut floor_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let tid = unsafe { arch::spawn(THREAD_FLAGS as u32 as usize, top, ctid.as_ptr(), trivial, null_mut()) };
+        check(tid as c_int, "the floor's clone");
+        join(ctid, count_floor);
+    };
+    let mut std_op = || std::thread::spawn(|| {}).join().expect("std::thread");
+    // musl 1.2.4 and later refuse CLONE_THREAD and CLONE_CHILD_CLEARTID in clone() by
+    // design (EINVAL): such a C library's row is reported as refused, not timed.
+    let libc_accepts = {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let flags = THREAD_FLAGS;
+        let tid = unsafe { libc::clone(trivial, top.cast(), flags, null_mut(), null_mut::<libc::pid_t>(), null_mut::<c_void>(), ctid.as_ptr()) };
+        if tid > 0 {
+            join(ctid, &mut JoinCount::default());
+        } else {
+            println!("refused thread {libc_name} {}", std::io::Error::last_os_error());
+        }
+        tid > 0
+    };
+    let ((mut samples, faults), names) = if libc_accepts {
+        let samples = interleave(rounds, &mut [&mut freeclone_op, &mut libc_op, &mut floor_op, &mut std_op]);
+        (samples, vec!["freeclone", libc_name, "floor", "std::thread"])
+    } else {
+        let samples = interleave(rounds, &mut [&mut freeclone_op, &mut floor_op, &mut std_op]);
+        (samples, vec!["freeclone", "floor", "std::thread"])
+    };
+    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
+    let mut scratch = vec![0.0; rounds];
+    measure::print_group(out, "thread", &names, &mut views, &mut scratch).unwrap();
+    measure::print_faults(out, "thread", &names, &faults, rounds).unwrap();
+    for (name, count) in [("freeclone", &counts[0]), (libc_name, &counts[1]), ("floor", &counts[2])] {
+        if names.contains(&name) {
+            measure::print_join(out, "thread", name, count).unwrap();
+        }
+    }
+}
+
+fn wait_for(pid: c_int) {
+    let mut status = 0;
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    if waited != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        eprintln!("waitpid({pid}) returned {waited}, status {status:#x}");
+        std::process::exit(1);
+    }
+}
+
+fn processes(rounds: usize, top: *mut u8, libc_name: &str, out: &mut Out) {
+    let sigchld = libc::SIGCHLD;
+    let mut freeclone_op = || {
+        let pid = unsafe { freeclone::clone(trivial, top, sigchld, null_mut(), null_mut(), null_mut(), null_mut()) };
+        let pid = pid.unwrap_or(-1);
+        check(pid, "freeclone::clone");
+        wait_for(pid);
+    };
+    let mut libc_clone_op = || {
+        let pid = unsafe { libc::clone(trivial, top.cast(), sigchld, null_mut()) };
+        check(pid, "clone()");
+        wait_for(pid);
+    };
+    let mut fork_op = || {
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            unsafe { libc::_exit(0) };
+        }
+        check(pid, "fork()");
+        wait_for(pid);
+    };
+    let mut floor_op = || {
+        let pid = unsafe { arch::spawn(sigchld as usize, top, null_mut(), trivial, null_mut()) } as c_int;
+        check(pid, "the floor's clone");
+        wait_for(pid);
+    };
+    let (mut samples, faults) = interleave(rounds, &mut [&mut freeclone_op, &mut fork_op, &mut libc_clone_op, &mut floor_op]);
+    let fork_name = format!("{libc_name}-fork");
+    let clone_name = format!("{libc_name}-clone");
+    let names = ["freeclone", fork_name.as_str(), clone_name.as_str(), "floor"];
+    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
+    let mut scratch = vec![0.0; rounds];
+    measure::print_group(out, "process", &names, &mut views, &mut scratch).unwrap();
+    measure::print_faults(out, "process", &names, &faults, rounds).unwrap();
+}
