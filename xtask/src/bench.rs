@@ -27,6 +27,7 @@ use object::{Object, ObjectSection, ObjectSymbol};
 
 use crate::arches::{self, Arch};
 use crate::build::{self, Program};
+use crate::debian::{Apt, cache_root};
 use crate::setup;
 use crate::util::{command_exists, output_of, run_status, run_with_timeout};
 use crate::{Tier, runner, timed};
@@ -124,7 +125,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     std::fs::create_dir_all(&out_dir).map_err(|error| format!("{}: {error}", out_dir.display()))?;
 
     timed("bench setup", || setup_tools(&arches, &std_builds, c_programs))?;
-    let musl = timed("bench setup: Debian's musl per architecture", || musl_archives(&arches, &out_dir))?;
+    let musl = timed("bench setup: Debian's musl per architecture", || musl_archives(&arches))?;
 
     let mut failures: Vec<String> = Vec::new();
     let std_binaries: Vec<(&StdBuild, Result<PathBuf, String>)> = timed("bench build: bench/spawn (std)", || {
@@ -306,18 +307,21 @@ fn ensure_stable_target(target: &str) -> Result<(), String> {
 }
 
 /// Debian's musl-dev per selected architecture, downloaded and unpacked once into
-/// target/bench/musl/<debian arch>: its libc.a, or why there is none.
-fn musl_archives(arches: &[Arch], out_dir: &Path) -> Result<BTreeMap<String, MuslArchive>, String> {
+/// freeclone's cache (`musl/<debian arch>`): its libc.a, or why there is none.
+fn musl_archives(arches: &[Arch]) -> Result<BTreeMap<String, MuslArchive>, String> {
     let mut archives = BTreeMap::new();
-    let mut lists_refreshed = false;
+    let mut apt = Apt::default();
     for arch in arches {
         let Some((debian_arch, note)) = musl_debian_arch(&arch.name) else { continue };
-        let dir = out_dir.join("musl").join(debian_arch);
+        let dir = cache_root().join("musl").join(debian_arch);
         let library = match find_file(&dir, "libc.a") {
             Some(library) => library,
             None => {
-                fetch_musl(debian_arch, &dir, &mut lists_refreshed)?;
-                find_file(&dir, "libc.a").ok_or_else(|| format!("musl-dev:{debian_arch} has no libc.a"))?
+                let package = apt.qualified("musl-dev", debian_arch)?;
+                println!("setup: downloading {package} (musl's __clone for the code-size table)");
+                let version = apt.download_and_unpack(&package, &dir)?;
+                std::fs::write(dir.join("version"), version).map_err(|error| format!("{}: {error}", dir.display()))?;
+                find_file(&dir, "libc.a").ok_or_else(|| format!("{package} has no libc.a"))?
             }
         };
         let version = std::fs::read_to_string(dir.join("version")).unwrap_or_default().trim().to_string();
@@ -330,44 +334,6 @@ struct MuslArchive {
     library: PathBuf,
     note: &'static str,
     version: String,
-}
-
-fn fetch_musl(debian_arch: &str, dir: &Path, lists_refreshed: &mut bool) -> Result<(), String> {
-    let by_hand = format!(
-        "run by hand (as root): dpkg --add-architecture {debian_arch} && apt-get update && apt-get download musl-dev:{debian_arch}"
-    );
-    if !command_exists("apt-get") || !command_exists("dpkg-deb") {
-        return Err(format!("musl's __clone for {debian_arch} comes from Debian's musl-dev, and this machine has no apt-get; {by_hand}"));
-    }
-    let host = output_of(Command::new("dpkg").arg("--print-architecture"))?.trim().to_string();
-    let foreign = output_of(Command::new("dpkg").arg("--print-foreign-architectures"))?;
-    if debian_arch != host && !foreign.split_whitespace().any(|known| known == debian_arch) {
-        println!("setup: dpkg --add-architecture {debian_arch} (to download its musl-dev)");
-        run_status(Command::new("dpkg").args(["--add-architecture", debian_arch])).map_err(|error| format!("{error}\n{by_hand}"))?;
-        *lists_refreshed = false;
-    }
-    if !*lists_refreshed && debian_arch != host {
-        println!("setup: apt-get update");
-        // A foreign or security index may fail to load; the download below is the check.
-        if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
-            println!("setup: apt-get update reported an error ({error}); going on");
-        }
-        *lists_refreshed = true;
-    }
-    let download = dir.join("download");
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(&download).map_err(|error| format!("{}: {error}", download.display()))?;
-    println!("setup: apt-get download musl-dev:{debian_arch} (musl's __clone for the code-size table)");
-    run_status(Command::new("apt-get").current_dir(&download).args(["download", "-qq", &format!("musl-dev:{debian_arch}")]))
-        .map_err(|error| format!("{error}\n{by_hand}"))?;
-    let deb = std::fs::read_dir(&download)
-        .map_err(|error| format!("{}: {error}", download.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .find(|path| path.extension().is_some_and(|extension| extension == "deb"))
-        .ok_or_else(|| format!("apt-get download left no .deb in {}", download.display()))?;
-    let version = output_of(Command::new("dpkg-deb").args(["--field"]).arg(&deb).arg("Version"))?;
-    run_status(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(dir.join("tree")))?;
-    std::fs::write(dir.join("version"), version).map_err(|error| format!("{}: {error}", dir.display()))
 }
 
 fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {

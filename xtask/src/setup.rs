@@ -31,10 +31,10 @@ pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     let mut packages: Vec<(String, String)> = Vec::new();
     if needs.qemu_user {
         for arch in arches {
-            if let Some(qemu) = &arch.qemu_user {
-                if !command_exists(qemu) {
-                    packages.push(("qemu-user".into(), qemu.clone()));
-                }
+            if let Some(qemu) = &arch.qemu_user
+                && !command_exists(qemu)
+            {
+                packages.push(("qemu-user".into(), qemu.clone()));
             }
         }
     }
