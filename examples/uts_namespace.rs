@@ -71,6 +71,10 @@ fn run(args: &Args) -> i32 {
 }
 
 fn main(args: Args) -> i32 {
+    if rt::is_process_one() {
+        // A line of its own: the firmware may leave its last console line unterminated.
+        println!("\ninit: the manual's UTS namespace example as PID 1");
+    }
     let status = run(&args);
     if rt::is_process_one() {
         println!("init: powering off");

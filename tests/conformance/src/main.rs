@@ -32,6 +32,9 @@ fn main(args: freeclone::rt::Args) -> i32 {
     }
     // Booted as /init by a real kernel: give the namespace cases a /proc, run the
     // cases in a child (CLONE_PARENT needs a parent that is not init), power off.
+    // The banner starts on a line of its own: the firmware may leave its last line
+    // unterminated on the serial console, which would swallow the first case's line.
+    freeclone::println!("\ninit: freeclone's conformance program as PID 1");
     let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
     let null = core::ptr::null();
     if let Err(errno) = unsafe { sys::mount(c"proc".as_ptr().cast(), c"/proc", c"proc".as_ptr().cast(), 0, null) } {
