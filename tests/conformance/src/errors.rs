@@ -8,11 +8,10 @@ use freeclone::flags::*;
 use freeclone::signal::SIGCHLD;
 use freeclone::{Errno, pid_t, sys};
 
-use crate::harness::{MappedStack, Pipe, Verdict, fail, skip, spawn};
+use crate::harness::{MappedStack, Pipe, Verdict, fail, must_not_run, return_arg_as_status, return_zero, skip, spawn};
 
-extern "C" fn must_not_run(_: *mut c_void) -> c_int {
-    sys::exit_group(99)
-}
+/// The exit status the accepted-flag children return.
+const SEVEN: *mut c_void = 7 as *mut c_void;
 
 /// Expects `EINVAL` for each of `combinations` (each otherwise valid).
 fn expect_einval(combinations: &[(c_int, &str)]) -> Verdict {
@@ -30,6 +29,14 @@ fn expect_einval(combinations: &[(c_int, &str)]) -> Verdict {
 }
 
 const THREAD: c_int = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+
+pub fn sighand_without_vm_is_einval() -> Verdict {
+    expect_einval(&[(CLONE_SIGHAND | SIGCHLD, "CLONE_SIGHAND without CLONE_VM")])
+}
+
+pub fn thread_without_sighand_is_einval() -> Verdict {
+    expect_einval(&[(CLONE_VM | CLONE_THREAD | SIGCHLD, "CLONE_THREAD without CLONE_SIGHAND")])
+}
 
 pub fn fs_with_newns_is_einval() -> Verdict {
     expect_einval(&[(CLONE_FS | CLONE_NEWNS | SIGCHLD, "CLONE_FS|CLONE_NEWNS")])
@@ -50,14 +57,10 @@ pub fn newpid_or_newuser_with_thread_is_einval() -> Verdict {
     ])
 }
 
-extern "C" fn exit_zero(_: *mut c_void) -> c_int {
-    0
-}
-
 /// In a new PID namespace, where it is init: CLONE_PARENT must be EINVAL.
 extern "C" fn try_parent_flag_as_init(_: *mut c_void) -> c_int {
     let Ok(stack) = MappedStack::new(64 * 1024) else { return 98 };
-    let result = unsafe { freeclone::clone(exit_zero, stack.top(), CLONE_PARENT | SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+    let result = unsafe { freeclone::clone(return_zero, stack.top(), CLONE_PARENT | SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
     match result {
         Err(Errno::EINVAL) => 0,
         Ok(_) => 1,
@@ -81,7 +84,7 @@ pub fn parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser() 
         (CLONE_NEWUSER | CLONE_PARENT | SIGCHLD, "CLONE_NEWUSER|CLONE_PARENT"),
     ] {
         let stack = MappedStack::new(64 * 1024)?;
-        let result = unsafe { freeclone::clone(exit_zero, stack.top(), flags, null_mut(), null_mut(), null_mut(), null_mut()) };
+        let result = unsafe { freeclone::clone(return_zero, stack.top(), flags, null_mut(), null_mut(), null_mut(), null_mut()) };
         if let Err(errno) = result {
             return Err(fail!("{what}: {errno}; kernels since 3.12 accept it"));
         }
@@ -145,13 +148,9 @@ pub fn namespace_flags_without_cap_sys_admin_are_eperm() -> Verdict {
     Ok(())
 }
 
-extern "C" fn exit_seven(_: *mut c_void) -> c_int {
-    7
-}
-
 pub fn io_sysvsem_untraced_and_ptrace_are_accepted() -> Verdict {
     for (flag, name) in [(CLONE_IO, "CLONE_IO"), (CLONE_SYSVSEM, "CLONE_SYSVSEM"), (CLONE_UNTRACED, "CLONE_UNTRACED"), (CLONE_PTRACE, "CLONE_PTRACE")] {
-        let child = spawn(exit_seven, flag | SIGCHLD, null_mut())?;
+        let child = spawn(return_arg_as_status, flag | SIGCHLD, SEVEN)?;
         let status = child.wait(0)?;
         if status != 7 {
             return Err(fail!("{name}: the child exited with {status}, expected 7"));
@@ -161,7 +160,7 @@ pub fn io_sysvsem_untraced_and_ptrace_are_accepted() -> Verdict {
 }
 
 pub fn detached_bit_is_ignored() -> Verdict {
-    let child = spawn(exit_seven, CLONE_DETACHED | SIGCHLD, null_mut())?;
+    let child = spawn(return_arg_as_status, CLONE_DETACHED | SIGCHLD, SEVEN)?;
     // Ignored: the child is an ordinary SIGCHLD child, waited for without options.
     let status = child.wait(0)?;
     if status != 7 {
@@ -173,7 +172,7 @@ pub fn detached_bit_is_ignored() -> Verdict {
 pub fn pid_bit_is_pidfd_today() -> Verdict {
     let stack = MappedStack::new(64 * 1024)?;
     let mut pidfd: pid_t = -1;
-    let result = unsafe { freeclone::clone(exit_seven, stack.top(), CLONE_PID | SIGCHLD, null_mut(), &mut pidfd, null_mut(), null_mut()) };
+    let result = unsafe { freeclone::clone(return_arg_as_status, stack.top(), CLONE_PID | SIGCHLD, SEVEN, &mut pidfd, null_mut(), null_mut()) };
     let tid = match result {
         Ok(tid) => tid,
         Err(Errno::EINVAL) => {

@@ -298,3 +298,18 @@ pub fn yield_many(count: usize) {
         sys::sched_yield();
     }
 }
+
+/// A child that must never run: it would end its whole process with 99.
+pub extern "C" fn must_not_run(_: *mut core::ffi::c_void) -> c_int {
+    sys::exit_group(99)
+}
+
+/// A child whose exit status is its argument (as a small integer).
+pub extern "C" fn return_arg_as_status(arg: *mut core::ffi::c_void) -> c_int {
+    arg as usize as c_int
+}
+
+/// A child that exits with 0 at once.
+pub extern "C" fn return_zero(_: *mut core::ffi::c_void) -> c_int {
+    0
+}

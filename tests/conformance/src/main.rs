@@ -20,9 +20,9 @@ use freeclone::flags::*;
 use freeclone::probes::{self, EntryRecord};
 use freeclone::signal::SIGCHLD;
 use freeclone::tls::{TlsArgument, thread_pointer};
-use freeclone::{CloneFn, Errno, clone, clone2, pid_t, stack, sys};
+use freeclone::{Errno, clone, clone2, pid_t, stack, sys};
 
-use harness::{MappedStack, Verdict, fail, skip, wait_exit_status};
+use harness::{MappedStack, Verdict, fail, must_not_run, return_arg_as_status, return_zero, skip, wait_exit_status};
 
 freeclone::entry!(main);
 
@@ -63,8 +63,8 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
         ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
         ("callee_saved_registers_survive_clone_in_the_parent", callee_saved_registers_survive_clone_in_the_parent),
         ("callee_saved_registers_survive_clone_errors", callee_saved_registers_survive_clone_errors),
-        ("sighand_without_vm_is_einval", sighand_without_vm_is_einval),
-        ("thread_without_sighand_is_einval", thread_without_sighand_is_einval),
+        ("sighand_without_vm_is_einval", errors::sighand_without_vm_is_einval),
+        ("thread_without_sighand_is_einval", errors::thread_without_sighand_is_einval),
         ("clone2_runs_the_child_on_top_of_base_plus_size", clone2_runs_the_child_on_top_of_base_plus_size),
         ("clone2_null_base_or_too_small_size_is_einval", clone2_null_base_or_too_small_size_is_einval),
         ("vm_shares_memory_with_the_caller", sharing::vm_shares_memory_with_the_caller),
@@ -226,10 +226,6 @@ fn child_frame_chain_ends_at_fn_entry() -> Verdict {
     describe_entry_failures(status, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
 }
 
-extern "C" fn return_arg_as_status(arg: *mut c_void) -> c_int {
-    arg as usize as c_int
-}
-
 fn fn_return_value_is_the_child_exit_status() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     for value in [0, 1, 42, 255] {
@@ -347,10 +343,6 @@ fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_process() -> Verdict 
     Err(fail!("CLONE_PARENT_SETTID stored {} in the parent, clone returned {}", ids.parent_ptid, ids.tid))
 }
 
-extern "C" fn return_zero(_: *mut c_void) -> c_int {
-    0
-}
-
 fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     let ptid = AtomicI32::new(0);
@@ -366,10 +358,6 @@ fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread() -> Verdict {
         return Err(fail!("CLONE_PARENT_SETTID stored {stored}, clone returned {tid}"));
     }
     Ok(())
-}
-
-extern "C" fn must_not_run(_: *mut c_void) -> c_int {
-    sys::exit_group(99)
 }
 
 fn null_child_stack_is_einval_and_creates_no_child() -> Verdict {
@@ -529,26 +517,6 @@ fn callee_saved_registers_survive_clone_errors() -> Verdict {
     Ok(())
 }
 
-fn expect_kernel_einval(flags: c_int) -> Verdict {
-    let stack = MappedStack::new(STACK_SIZE)?;
-    let result = unsafe { clone(must_not_run, stack.top(), flags, null_mut(), null_mut(), null_mut(), null_mut()) };
-    if result != Err(Errno::EINVAL) {
-        if let Ok(tid) = result {
-            let _ = sys::wait4(tid, sys::WALL);
-        }
-        return Err(fail!("flags {flags:#x}: clone returned {result:?}, expected EINVAL"));
-    }
-    Ok(())
-}
-
-fn sighand_without_vm_is_einval() -> Verdict {
-    expect_kernel_einval(CLONE_SIGHAND | SIGCHLD)
-}
-
-fn thread_without_sighand_is_einval() -> Verdict {
-    expect_kernel_einval(CLONE_VM | CLONE_THREAD | SIGCHLD)
-}
-
 fn clone2_runs_the_child_on_top_of_base_plus_size() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     // A base and size that leave the top misaligned, to include the alignment.
@@ -589,6 +557,5 @@ fn clone2_null_base_or_too_small_size_is_einval() -> Verdict {
     if status != 7 {
         return Err(fail!("size MIN_SIZE: child exit status {status}, expected 7"));
     }
-    let _: CloneFn = must_not_run;
     Ok(())
 }

@@ -8,11 +8,7 @@ use freeclone::signal::{SIGCHLD, SIGUSR1};
 use freeclone::sys::{self, SignalDisposition};
 use freeclone::{Errno, pid_t};
 
-use crate::harness::{Failure, Pipe, Verdict, fail, spawn};
-
-extern "C" fn exit_at_once(_: *mut c_void) -> c_int {
-    0
-}
+use crate::harness::{Failure, Pipe, Verdict, fail, return_zero, spawn};
 
 /// Runs `work` with `signal` blocked, then takes it if it is pending (so that it is
 /// neither lost for the next case nor delivered with its default action).
@@ -30,7 +26,7 @@ fn with_blocked<T>(signal: c_int, work: impl FnOnce() -> Result<T, Failure>) -> 
 
 pub fn sigchld_child_signals_the_parent_and_is_waitable_plainly() -> Verdict {
     let ((), signalled) = with_blocked(SIGCHLD, || {
-        let child = spawn(exit_at_once, SIGCHLD, core::ptr::null_mut())?;
+        let child = spawn(return_zero, SIGCHLD, core::ptr::null_mut())?;
         child.wait(0).map(drop)
     })?;
     if !signalled {
@@ -41,7 +37,7 @@ pub fn sigchld_child_signals_the_parent_and_is_waitable_plainly() -> Verdict {
 
 pub fn other_termination_signal_is_sent_and_needs_wclone_or_wall() -> Verdict {
     let (plain_wait, signalled) = with_blocked(SIGUSR1, || {
-        let child = spawn(exit_at_once, SIGUSR1, core::ptr::null_mut())?;
+        let child = spawn(return_zero, SIGUSR1, core::ptr::null_mut())?;
         // Without __WALL or __WCLONE, a child with another termination signal is not
         // waited for at all.
         let plain_wait = sys::wait4(child.tid, 0);
@@ -59,7 +55,7 @@ pub fn other_termination_signal_is_sent_and_needs_wclone_or_wall() -> Verdict {
 
 pub fn no_termination_signal_sends_nothing() -> Verdict {
     let ((), signalled) = with_blocked(SIGCHLD, || {
-        let child = spawn(exit_at_once, 0, core::ptr::null_mut())?;
+        let child = spawn(return_zero, 0, core::ptr::null_mut())?;
         child.wait(sys::WALL).map(drop)
     })?;
     if signalled {
