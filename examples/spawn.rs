@@ -10,7 +10,7 @@
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
 
-use freeclone::rt::Args;
+use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
 use freeclone::{clone, println, sys};
 
@@ -25,7 +25,7 @@ extern "C" fn child(arg: *mut c_void) -> c_int {
     *counter
 }
 
-fn main(_args: Args) -> i32 {
+fn main(_: Runtime) -> i32 {
     let protection = sys::PROT_READ | sys::PROT_WRITE;
     let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | sys::MAP_STACK;
     let stack = match unsafe { sys::mmap(null_mut(), STACK_SIZE, protection, flags, -1, 0) } {

@@ -12,7 +12,7 @@ use core::ffi::{CStr, c_int, c_void};
 use core::ptr::null_mut;
 
 use freeclone::flags::CLONE_NEWUTS;
-use freeclone::rt::{self, Args};
+use freeclone::rt::{self, Args, Runtime};
 use freeclone::signal::SIGCHLD;
 use freeclone::{clone, println, sys};
 
@@ -70,7 +70,8 @@ fn run(args: &Args) -> i32 {
     if status == Ok(Some(0)) { 0 } else { 1 }
 }
 
-fn main(args: Args) -> i32 {
+fn main(runtime: Runtime) -> i32 {
+    let args = runtime.args();
     if rt::is_process_one() {
         // A line of its own: the firmware may leave its last console line unterminated.
         println!("\ninit: the manual's UTS namespace example as PID 1");

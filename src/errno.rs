@@ -64,6 +64,9 @@ impl fmt::Display for Errno {
     }
 }
 
+/// So that `?` turns an `Errno` into `Box<dyn Error>` in std programs.
+impl core::error::Error for Errno {}
+
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

@@ -39,10 +39,16 @@
 //! structurally; no emulator can run it.
 //!
 //! # Features
-//! - `rt`: a minimal runtime for static freestanding programs ([`rt`]).
-//! - `probes`: register snapshots used by the conformance program ([`probes`]).
+//! - `rt`: a minimal runtime for static freestanding programs (the `rt` module and
+//!   `entry!`). Additive: a std program with `rt` enabled somewhere in its dependency
+//!   graph still builds; only `entry!` takes a program over.
+//! - `probes`: register snapshots used by the conformance program (the `probes` module).
 
 #![no_std]
+// The memory functions `rt` provides for `entry!` must not be compiled into calls to
+// themselves.
+#![no_builtins]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(any(target_arch = "mips", target_arch = "mips64"), feature(asm_experimental_arch))]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
 
@@ -69,11 +75,18 @@ compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mi
 #[cfg(target_arch = "x86")]
 pub use arch::UserDesc;
 
+// The README's Rust examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 mod errno;
 pub mod flags;
 #[cfg(feature = "probes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probes")))]
 pub mod probes;
 #[cfg(feature = "rt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;
 pub mod signal;
 pub mod stack;
@@ -91,7 +104,11 @@ pub type pid_t = c_int;
 
 /// The function a child starts in: `fn(arg)`, whose return value is the child's exit
 /// status.
-pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
+///
+/// It is an `unsafe` function pointer so that a child may take `arg` as the pointer it
+/// is (an ordinary `extern "C" fn` coerces to it): the child calls it under the
+/// contract of [`clone`], whose caller promises that `arg` is what `f` expects.
+pub type CloneFn = unsafe extern "C" fn(*mut c_void) -> c_int;
 
 /// Creates a child process or thread that starts by calling `f(arg)` on `child_stack`,
 /// as glibc's `clone()` does.
@@ -112,8 +129,9 @@ pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
 /// `SYS_exit`, which ends the child only, never its whole thread group.
 ///
 /// # Errors
-/// - [`Errno::EINVAL`] if `child_stack` is null, before any system call (glibc's rule;
-///   `f` cannot be null in Rust).
+/// - [`Errno::EINVAL`] if `child_stack`, aligned down, is null (any pointer below
+///   [`stack::ALIGNMENT`]), before any system call: glibc's rule since 2.34, which
+///   aligns first and then checks. `f` cannot be null in Rust.
 /// - Any error of the system call, unchanged: `EINVAL` for an invalid combination of
 ///   flags, `EPERM` for a namespace flag without privilege, `EAGAIN`, `ENOMEM`, ...
 ///
@@ -137,10 +155,12 @@ pub unsafe fn clone(
     tls: *mut c_void,
     ctid: *mut pid_t,
 ) -> Result<pid_t, Errno> {
-    if child_stack.is_null() {
+    // Align first: a pointer that aligns down to null would make the system call run
+    // the child on the caller's stack.
+    let top = stack::align_down(child_stack);
+    if top.is_null() {
         return Err(Errno::EINVAL);
     }
-    let top = stack::align_down(child_stack);
     // SAFETY: the caller upholds this function's contract; `top` is aligned.
     unsafe { clone_on_aligned_top(f, top, flags, arg, ptid, tls, ctid) }
 }

@@ -1,7 +1,7 @@
 //! Register snapshots that only assembly can take, for the conformance program
 //! (feature `probes`). Not needed to use the crate.
 
-use core::ffi::{c_int, c_void};
+use core::ffi::c_void;
 
 use crate::{CloneFn, arch};
 
@@ -32,10 +32,9 @@ impl EntryRecord {
 
 /// A [`CloneFn`] that fills the [`EntryRecord`] its argument points to, then jumps to
 /// the record's `next(next_arg)` with the stack and registers as they were at entry.
+/// Calling it is unsafe: its argument must point to a valid `EntryRecord`.
 pub const fn entry_probe() -> CloneFn {
-    // SAFETY: the assembly only reads its argument as an EntryRecord and tail-calls
-    // a CloneFn; that contract is stated on `EntryRecord`.
-    unsafe { core::mem::transmute::<unsafe extern "C" fn(*mut c_void) -> c_int, CloneFn>(arch::entry_probe) }
+    arch::entry_probe
 }
 
 /// Calls `f(arg)` with a known value loaded into every callee-saved register of the

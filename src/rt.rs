@@ -1,22 +1,70 @@
-//! A minimal runtime for static freestanding programs (feature `rt`): the process
-//! entry `_start` (per architecture, with the ABI's stack alignment), [`entry!`](crate::entry) for
-//! `fn main(args: Args) -> i32`, a panic handler that prints the message to stderr and
-//! exits with 101, and allocation-free [`print!`](crate::print) and friends.
+//! A minimal runtime for static freestanding programs (feature `rt`).
+//!
+//! `rt` is additive: enabling it (here or anywhere in a dependency graph) defines no
+//! language item and no strong symbol (its `_start` is weak, so a C runtime's own
+//! `_start` wins), and a std program still builds and links. What it
+//! gives a std program is only what works anywhere: [`print!`](crate::print) and
+//! friends, [`write_to`], [`is_process_one`] and [`power_off`].
+//!
+//! A freestanding program takes over with [`entry!`](crate::entry): `entry!(main)` in
+//! a `#![no_std] #![no_main]` binary defines, in that binary, `main`'s caller, the
+//! panic handler (message to stderr, exit status 101), the C symbols that compiled
+//! Rust code may call (`memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, `strlen`,
+//! `getauxval`, and an empty `rust_eh_personality` for a precompiled `core`), and
+//! selects this crate's process entry `_start` (per architecture, with the ABI's stack
+//! alignment; a weak symbol, so a C runtime's own `_start` wins where one is linked).
+//! `main` receives a [`Runtime`]: only that entry makes one, so a function that takes
+//! `&Runtime` can rely on freeclone's `_start` having started the program, with no C
+//! library and no std runtime in it.
 //!
 //! ```ignore
 //! #![no_std]
 //! #![no_main]
 //! freeclone::entry!(main);
-//! fn main(args: freeclone::rt::Args) -> i32 {
-//!     freeclone::println!("{} arguments", args.len());
+//! fn main(rt: freeclone::rt::Runtime) -> i32 {
+//!     freeclone::println!("{} arguments", rt.args().len());
 //!     0
 //! }
 //! ```
+//!
+//! The README's "Your own freestanding program" section has the build recipe (profile
+//! and linker settings) for stable and nightly; `examples/template` follows it.
 
 use core::ffi::{CStr, c_char};
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::sys;
+
+#[doc(hidden)]
+pub mod mem;
+
+/// Proof that freeclone's `_start` started this program: only [`entry!`](crate::entry)'s
+/// `main` receives one. It carries the command line, the environment and the auxiliary
+/// vector the kernel passed.
+///
+/// Nothing else can make one, so a std program (or a library) cannot call what needs it:
+///
+/// ```compile_fail,E0451
+/// let rt = freeclone::rt::Runtime { args: todo!() };
+/// ```
+#[derive(Copy, Clone, Debug)]
+pub struct Runtime {
+    args: Args,
+}
+
+impl Runtime {
+    /// The command line and environment.
+    pub fn args(&self) -> Args {
+        self.args
+    }
+
+    /// The value of auxiliary-vector entry `key` (`AT_HWCAP`, `AT_PAGESZ`, ...), if
+    /// the kernel passed one.
+    pub fn auxiliary_value(&self, key: usize) -> Option<usize> {
+        auxiliary_value(key)
+    }
+}
 
 /// The command line and environment the kernel passed to the program.
 #[derive(Copy, Clone, Debug)]
@@ -62,24 +110,81 @@ impl Args {
     }
 }
 
-/// Defines the program's entry: `entry!(main)` with `fn main(args: Args) -> i32`; the
-/// value `main` returns is the process's exit status.
+/// Defines a freestanding program's entry: `entry!(main)` with
+/// `fn main(rt: freeclone::rt::Runtime) -> i32`; the value `main` returns is the
+/// process's exit status (through `exit_group`).
+///
+/// Use it once, in the binary crate of a `#![no_std] #![no_main]` program: it defines
+/// the panic handler and the C symbols listed in [`rt`](crate::rt), so a std program
+/// cannot use it (two panic handlers).
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {
         #[unsafe(no_mangle)]
-        extern "Rust" fn __freeclone_main(args: $crate::rt::Args) -> i32 {
-            $main(args)
+        extern "Rust" fn __freeclone_main(rt: $crate::rt::Runtime) -> i32 {
+            $main(rt)
         }
+
+        #[panic_handler]
+        fn __freeclone_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::rt::mem::panic(info)
+        }
+
+        // What compiled code may call: C's memory and string functions (LLVM emits
+        // calls to them), `getauxval` (aarch64's atomics ask it for HWCAP), and the
+        // personality routine a `core` built for unwinding refers to.
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+            unsafe { $crate::rt::mem::copy_forward(dest, src, n) };
+            dest
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+            unsafe { $crate::rt::mem::copy(dest, src, n) };
+            dest
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memset(dest: *mut u8, byte: i32, n: usize) -> *mut u8 {
+            unsafe { $crate::rt::mem::set(dest, byte as u8, n) };
+            dest
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+            unsafe { $crate::rt::mem::compare(a, b, n) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+            unsafe { $crate::rt::mem::compare(a, b, n) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn strlen(s: *const u8) -> usize {
+            unsafe { $crate::rt::mem::c_string_length(s) }
+        }
+
+        #[unsafe(no_mangle)]
+        extern "C" fn getauxval(key: ::core::ffi::c_ulong) -> ::core::ffi::c_ulong {
+            $crate::rt::mem::getauxval(key)
+        }
+
+        #[unsafe(no_mangle)]
+        extern "C" fn rust_eh_personality() {}
     };
 }
 
 unsafe extern "Rust" {
-    safe fn __freeclone_main(args: Args) -> i32;
+    safe fn __freeclone_main(rt: Runtime) -> i32;
 }
 
+/// The auxiliary vector, found by [`start`]; null until then (and in std programs).
+static AUXILIARY_VECTOR: AtomicPtr<usize> = AtomicPtr::new(core::ptr::null_mut());
+
 /// Called by the architecture's `_start` with the initial stack pointer, which points
-/// at argc, then argv (null-terminated), then envp (null-terminated).
+/// at argc, then argv (null-terminated), then envp (null-terminated), then auxv.
 pub(crate) unsafe extern "C" fn start(initial_stack: *const usize) -> ! {
     // SAFETY: the kernel's process-entry layout.
     let args = unsafe {
@@ -87,7 +192,33 @@ pub(crate) unsafe extern "C" fn start(initial_stack: *const usize) -> ! {
         let argv = initial_stack.add(1) as *const *const c_char;
         Args { argc, argv, envp: argv.add(argc + 1) }
     };
-    sys::exit_group(__freeclone_main(args))
+    let mut end_of_environment = args.envp;
+    // SAFETY: envp ends with a null pointer, and auxv follows it.
+    unsafe {
+        while !(*end_of_environment).is_null() {
+            end_of_environment = end_of_environment.add(1);
+        }
+        AUXILIARY_VECTOR.store(end_of_environment.add(1) as *mut usize, Ordering::Relaxed);
+    }
+    sys::exit_group(__freeclone_main(Runtime { args }))
+}
+
+/// The auxiliary-vector entry `key`, if `_start` saw one.
+fn auxiliary_value(key: usize) -> Option<usize> {
+    let mut entry = AUXILIARY_VECTOR.load(Ordering::Relaxed) as *const usize;
+    if entry.is_null() {
+        return None;
+    }
+    // SAFETY: the vector is (key, value) pairs ending with AT_NULL (0).
+    unsafe {
+        while *entry != 0 {
+            if *entry == key {
+                return Some(*entry.add(1));
+            }
+            entry = entry.add(2);
+        }
+    }
+    None
 }
 
 /// Whether this process is PID 1: the kernel's init, or the first process of a PID
@@ -101,7 +232,12 @@ pub fn is_process_one() -> bool {
 /// meanwhile, orphans re-parented to PID 1 included, until none is left. Returns
 /// `work`'s exit status (128 + the signal number if a signal ended it), or the
 /// [`Errno`](crate::Errno) of a failed fork.
-pub fn supervise(work: impl FnOnce() -> i32) -> Result<i32, crate::Errno> {
+///
+/// It takes the [`Runtime`] because the child is a raw fork: in a program with a C
+/// library and other threads, `work` could find the allocator's locks held and its
+/// heap half-updated by a thread that does not exist in the child. Under freeclone's
+/// own runtime there is no such hidden state.
+pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::Errno> {
     // A fork-like raw clone: the child returns here with Ok(0), on a copy of this stack.
     let worker = unsafe {
         sys::clone(crate::signal::SIGCHLD, core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
@@ -143,12 +279,6 @@ pub fn power_off() -> crate::Errno {
             sys::sched_yield();
         },
     }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    write_to(2, format_args!("panic: {info}\n"));
-    sys::exit_group(101)
 }
 
 /// Writes formatted text to `fd` through a small stack buffer, with no allocation.

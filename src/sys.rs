@@ -163,12 +163,28 @@ pub unsafe fn clone(
     check(ret).map(|tid| tid as pid_t)
 }
 
-/// `exit(2)`: ends the calling thread with `status`.
-pub fn exit(status: c_int) -> ! {
+/// `exit(2)`: ends the calling thread with `status`, without unwinding and without
+/// telling any threads library.
+///
+/// # Safety
+/// Nothing may rely on the calling thread going on: no other thread may borrow from
+/// its stack (a `std::thread::scope` it runs would never be waited for, and its stack
+/// would be reused while scoped threads still read it), and no runtime may own the
+/// thread (a C library's or std's thread: their bookkeeping, thread-locals and stack
+/// are left behind as if it still ran). A child made by [`clone`](crate::clone) that
+/// shares nothing with such a thread, or the only thread of a freestanding program,
+/// may call it.
+///
+/// ```compile_fail,E0133
+/// freeclone::sys::exit(0); // ends a thread without unwinding: unsafe
+/// ```
+pub unsafe fn exit(status: c_int) -> ! {
     unsafe { arch::syscall1_noreturn(kernel::__NR_exit as usize, status as usize) }
 }
 
-/// `exit_group(2)`: ends every thread of the calling process with `status`.
+/// `exit_group(2)`: ends every thread of the calling process with `status`. Like
+/// `std::process::exit`, nothing runs afterwards, so nothing can observe a broken
+/// promise; unlike it, no C library's `atexit` handlers or buffers are run or flushed.
 pub fn exit_group(status: c_int) -> ! {
     unsafe { arch::syscall1_noreturn(kernel::__NR_exit_group as usize, status as usize) }
 }
@@ -186,7 +202,16 @@ pub fn read(fd: c_int, buffer: &mut [u8]) -> Result<usize, Errno> {
 }
 
 /// `close(2)`.
-pub fn close(fd: c_int) -> Result<(), Errno> {
+///
+/// # Safety
+/// The caller must own `fd` and nothing may use it afterwards: closing a descriptor
+/// that something else owns (a `std::fs::File`, say) makes that owner's later use or
+/// close reach whatever file next gets the same number.
+///
+/// ```compile_fail,E0133
+/// let _ = freeclone::sys::close(3); // may close a descriptor another owner holds
+/// ```
+pub unsafe fn close(fd: c_int) -> Result<(), Errno> {
     check(unsafe { arch::syscall1(kernel::__NR_close as usize, fd as usize) }).map(drop)
 }
 
@@ -351,8 +376,16 @@ pub fn fcntl_getfd(fd: c_int) -> Result<c_int, Errno> {
     check(unsafe { arch::syscall2(nr, fd as usize, kernel::F_GETFD as usize) }).map(|flags| flags as c_int)
 }
 
-/// `dup3(2)`.
-pub fn dup3(old: c_int, new: c_int, flags: c_int) -> Result<c_int, Errno> {
+/// `dup3(2)`: makes `new` a copy of `old`, closing what `new` was first.
+///
+/// # Safety
+/// As [`close`] for `new`: the caller must own `new` (or it must be unused), since
+/// whatever it referred to is closed.
+///
+/// ```compile_fail,E0133
+/// let _ = freeclone::sys::dup3(0, 3, 0); // silently closes descriptor 3
+/// ```
+pub unsafe fn dup3(old: c_int, new: c_int, flags: c_int) -> Result<c_int, Errno> {
     let nr = kernel::__NR_dup3 as usize;
     check(unsafe { arch::syscall3(nr, old as usize, new as usize, flags as usize) }).map(|fd| fd as c_int)
 }
@@ -510,7 +543,7 @@ pub fn sync() {
 }
 
 /// `reboot(2)` with `LINUX_REBOOT_CMD_POWER_OFF`. Only for a PID 1 that means it: use
-/// [`rt::power_off`](crate::rt), which checks that; as root anywhere else this powers
+/// `rt::power_off` (feature `rt`), which checks that; as root anywhere else this powers
 /// the machine off.
 ///
 /// # Safety

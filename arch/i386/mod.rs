@@ -476,8 +476,11 @@ pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
 #[cfg(feature = "rt")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
-unsafe extern "C" fn _start() -> ! {
+unsafe extern "C" fn __freeclone_start() -> ! {
     naked_asm!(
+        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
+        ".type _start, @function",
+        "_start:",
         ".cfi_startproc",
         ".cfi_undefined eip",
         "xor ebp, ebp",

@@ -239,8 +239,14 @@ pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
 #[cfg(feature = "rt")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
-unsafe extern "C" fn _start() -> ! {
+unsafe extern "C" fn __freeclone_start() -> ! {
     naked_asm!(
+        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
+        ".type _start, @function",
+        "_start:",
+        ".weak __start",         // the linker's default entry name on mips
+        ".type __start, @function",
+        "__start:",
         ".cfi_startproc",
         ".cfi_undefined $31",
         ".set push",

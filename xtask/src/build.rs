@@ -1,11 +1,21 @@
 //! Freestanding static binaries for a target: nightly with build-std (one path for every
-//! target, tier 3 included), rust-lld and linker/static.ld; no C toolchain.
+//! target, tier 3 included) and the README's linker settings; no C toolchain.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::arches::Arch;
 use crate::util::run_status;
+
+/// The README's recipe for a freestanding program, as rustc flags: rust-lld links a
+/// static, non-PIE executable whose entry is `rt`'s `_start`. `examples/template`'s
+/// `.cargo/config.toml` says the same per target, and `cargo xtask test` checks that
+/// the README shows that file.
+pub const RECIPE_RUSTFLAGS: [&str; 3] = ["-Clinker=rust-lld", "-Crelocation-model=static", "-Ctarget-feature=+crt-static"];
+
+/// The README's nightly flag for targets without a stable rust-std: `core` built from
+/// source (compiler_builtins comes with it; `entry!` supplies the memory functions).
+pub const NIGHTLY_BUILD_STD: &str = "-Zbuild-std=core";
 
 /// What to build: the conformance program, or one of the library's examples.
 pub enum Program<'a> {
@@ -26,19 +36,13 @@ pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<Pa
         .rust_target
         .as_deref()
         .ok_or_else(|| format!("{} has no Rust target", arch.name))?;
-    let linker_script = root.join("linker").join("static.ld");
-    let mut rustflags = vec![
-        "-Clinker=rust-lld".to_string(),
-        "-Crelocation-model=static".to_string(),
-        "-Ctarget-feature=+crt-static".to_string(),
-        format!("-Clink-arg=-T{}", linker_script.display()),
-    ];
+    let mut rustflags: Vec<String> = RECIPE_RUSTFLAGS.iter().map(|flag| flag.to_string()).collect();
     rustflags.extend(arch.rustflags.iter().cloned());
     let mut command = Command::new("rustup");
     command
         .current_dir(root)
         .args(["run", "nightly", "cargo", "build", "--quiet", "--release", "--target", target])
-        .args(["-Zbuild-std=core,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"])
+        .arg(NIGHTLY_BUILD_STD)
         .arg("--target-dir")
         .arg(target_dir(root))
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"))

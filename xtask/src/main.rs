@@ -9,6 +9,7 @@ mod debian;
 mod ia64;
 mod kernel;
 mod setup;
+mod template;
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -155,6 +156,10 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
         }
     });
 
+    if let Err(error) = template::check_readme(root) {
+        results.push(RunResult::error("template", "readme", error));
+    }
+
     for arch in &arches {
         if arch.rust_target.is_none() {
             results.push(timed(&format!("build checks {}", arch.name), || assembly_only(root, arch)));
@@ -190,6 +195,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             });
             results.push(result);
         }
+        timed(&format!("template {}", arch.name), || test_template(root, arch, &tiers, &mut results));
     }
 
     print_table(&results);
@@ -207,6 +213,37 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     println!("time: total: {:.1} s", total_start.elapsed().as_secs_f64());
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
+}
+
+/// Builds examples/template as the README says and runs it with an argument that sets
+/// its exit status, on each tier: one case per tier.
+fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<RunResult>) {
+    let name = format!("{} template", arch.name);
+    println!("build: examples/template for {} as the README says", arch.name);
+    let binary = match template::build(root, arch) {
+        Ok(binary) => binary,
+        Err(error) => return results.push(RunResult::error(&name, "build", error)),
+    };
+    for &tier in tiers {
+        let Some(mut command) = runner(arch, tier, &binary) else { continue };
+        command.arg(template::EXIT_STATUS.to_string());
+        let mut result = RunResult { arch: name.clone(), tier: tier.name().into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+        match run_with_timeout(&mut command, RUN_TIMEOUT) {
+            Ok(finished) => {
+                result.seconds = finished.elapsed.as_secs_f64();
+                match template::verdict(&finished.output, finished.code) {
+                    Ok(()) => result.passed = 1,
+                    Err(why) => {
+                        println!("  FAIL {name} {}: {why}; its output:\n{}", tier.name(), finished.output);
+                        result.failed = 1;
+                    }
+                }
+            }
+            Err(error) => result.error = Some(error),
+        }
+        println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
+        results.push(result);
+    }
 }
 
 /// An architecture without a Rust target (ia64): its assembly is built and checked
@@ -356,7 +393,7 @@ fn parse_closing_line(line: &str) -> Option<(usize, usize, usize)> {
 
 fn print_table(results: &[RunResult]) {
     println!();
-    println!("{:<10} {:<8} {:>7} {:>7} {:>8}  note", "arch", "tier", "passed", "failed", "skipped");
+    println!("{:<18} {:<8} {:>7} {:>7} {:>8}  note", "arch", "tier", "passed", "failed", "skipped");
     for result in results {
         let note = match (&result.error, result.tier.as_str()) {
             (Some(error), _) => format!("ERROR: {}", error.lines().next().unwrap_or_default()),
@@ -364,7 +401,7 @@ fn print_table(results: &[RunResult]) {
             (None, _) => String::new(),
         };
         println!(
-            "{:<10} {:<8} {:>7} {:>7} {:>8}  {note}",
+            "{:<18} {:<8} {:>7} {:>7} {:>8}  {note}",
             result.arch, result.tier, result.passed, result.failed, result.skipped
         );
     }

@@ -31,7 +31,7 @@ use core::sync::atomic::{AtomicI32, Ordering};
 
 use freeclone::flags::*;
 use freeclone::probes::{EntryRecord, entry_probe};
-use freeclone::rt::Args;
+use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
 use freeclone::{clone, pid_t, println, stack, sys};
 use linux_raw_sys::general as kernel;
@@ -78,7 +78,8 @@ fn parse(text: Option<&core::ffi::CStr>) -> Option<usize> {
     Some(value)
 }
 
-fn main(args: Args) -> i32 {
+fn main(rt: Runtime) -> i32 {
+    let args = rt.args();
     let (Some(thread_rounds), Some(process_rounds)) = (parse(args.get(1)), parse(args.get(2))) else {
         println!("usage: bench-freestanding THREAD_ROUNDS PROCESS_ROUNDS");
         return 2;

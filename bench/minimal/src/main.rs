@@ -20,7 +20,7 @@ extern "C" fn child(_: *mut c_void) -> c_int {
     0
 }
 
-fn main(_: freeclone::rt::Args) -> i32 {
+fn main(_: freeclone::rt::Runtime) -> i32 {
     let top = unsafe { (&raw mut STACK).cast::<u8>().add(STACK_SIZE) };
     match unsafe { clone(child, top, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) } {
         Ok(pid) => match sys::wait4(pid, 0) {

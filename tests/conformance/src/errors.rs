@@ -186,7 +186,8 @@ pub fn pid_bit_is_pidfd_today() -> Verdict {
     let status = crate::harness::wait_exit_status(tid, 0)?;
     let valid = pidfd >= 0 && sys::fcntl_getfd(pidfd).is_ok();
     if pidfd >= 0 {
-        let _ = sys::close(pidfd);
+        // SAFETY: the kernel made this descriptor for us.
+        let _ = unsafe { sys::close(pidfd) };
     }
     if status != 7 || !valid {
         return Err(fail!("CLONE_PID: status {status}, ptid holds {pidfd}, not an open PID file descriptor"));

@@ -268,7 +268,8 @@ impl Pipe {
     /// In the parent: closes its write end, then reads until every writer has closed
     /// (the child's exit closes its copy) or `buffer` is full; returns the bytes read.
     pub fn receive<'a>(&mut self, buffer: &'a mut [u8]) -> &'a [u8] {
-        let _ = sys::close(self.write);
+        // SAFETY: the pipe owns its descriptors.
+        let _ = unsafe { sys::close(self.write) };
         self.write = -1;
         let mut filled = 0;
         while filled < buffer.len() {
@@ -285,9 +286,12 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        let _ = sys::close(self.read);
-        if self.write >= 0 {
-            let _ = sys::close(self.write);
+        // SAFETY: the pipe owns its descriptors.
+        unsafe {
+            let _ = sys::close(self.read);
+            if self.write >= 0 {
+                let _ = sys::close(self.write);
+            }
         }
     }
 }

@@ -26,7 +26,8 @@ use harness::{MappedStack, Verdict, fail, must_not_run, return_arg_as_status, re
 
 freeclone::entry!(main);
 
-fn main(args: freeclone::rt::Args) -> i32 {
+fn main(rt: freeclone::rt::Runtime) -> i32 {
+    let args = rt.args();
     if !freeclone::rt::is_process_one() {
         return run_cases(&args);
     }
@@ -40,7 +41,7 @@ fn main(args: freeclone::rt::Args) -> i32 {
     if let Err(errno) = unsafe { sys::mount(c"proc".as_ptr().cast(), c"/proc", c"proc".as_ptr().cast(), 0, null) } {
         freeclone::println!("init: mounting /proc failed: {errno}");
     }
-    let status = freeclone::rt::supervise(|| run_cases(&args));
+    let status = freeclone::rt::supervise(&rt, || run_cases(&args));
     freeclone::println!("init: the conformance cases ended with {status:?}; powering off");
     let errno = freeclone::rt::power_off();
     freeclone::println!("init: power off failed: {errno}");
@@ -58,6 +59,7 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
         ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
         ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
         ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
+        ("stack_that_aligns_to_null_is_einval_and_creates_no_child", stack_that_aligns_to_null_is_einval_and_creates_no_child),
         ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
         ("thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid", thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid),
         ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
@@ -292,12 +294,12 @@ fn spawn_tid_reporter() -> Result<ChildTids, harness::Failure> {
     let flags = SIGCHLD | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID;
     let (ptid, ctid) = (&raw mut report.ptid, &raw mut report.ctid);
     let tid = unsafe { clone(report_tids, stack.top(), flags, (&raw mut report).cast(), ptid, null_mut(), ctid) };
-    let _ = sys::close(pipe_write);
+    let _ = unsafe { sys::close(pipe_write) };
     let tid = tid.map_err(|errno| fail!("clone failed: {errno}"))?;
     let parent_ptid = unsafe { core::ptr::read_volatile(ptid) };
     let mut bytes = [0u8; 16];
     let read = sys::read(pipe_read, &mut bytes);
-    let _ = sys::close(pipe_read);
+    let _ = unsafe { sys::close(pipe_read) };
     let status = wait_exit_status(tid, 0)?;
     if read != Ok(16) || status != 0 {
         return Err(fail!("child report incomplete: read {read:?}, status {status}"));
@@ -368,6 +370,24 @@ fn null_child_stack_is_einval_and_creates_no_child() -> Verdict {
     match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
         Err(Errno::ECHILD) => Ok(()),
         other => Err(fail!("a child exists after the failed clone: wait4 gave {other:?}")),
+    }
+}
+
+/// glibc (since 2.34) aligns the stack first and then refuses a null result: every
+/// pointer below the alignment is EINVAL, with no child. (A null stack that reached the
+/// kernel would give a fork-like child on a copy of the caller's stack, or with
+/// CLONE_VM one on the caller's live stack; without CLONE_VM every tier can show it.)
+fn stack_that_aligns_to_null_is_einval_and_creates_no_child() -> Verdict {
+    for address in 1..stack::ALIGNMENT {
+        let low = address as *mut u8;
+        let result = unsafe { clone(must_not_run, low, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+        if result != Err(Errno::EINVAL) {
+            return Err(fail!("clone with stack pointer {address:#x} returned {result:?}, expected EINVAL"));
+        }
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => Ok(()),
+        other => Err(fail!("a child exists after the failed clones: wait4 gave {other:?}")),
     }
 }
 

@@ -114,7 +114,8 @@ pub fn newpid_child_is_pid_one_of_its_namespace() -> Verdict {
 fn scratch_directory() -> &'static CStr {
     match sys::openat(sys::AT_FDCWD, c"/tmp", sys::O_RDONLY | sys::O_DIRECTORY, 0) {
         Ok(fd) => {
-            let _ = sys::close(fd);
+            // SAFETY: opened just above.
+            let _ = unsafe { sys::close(fd) };
             c"/tmp/freeclone-newns"
         }
         Err(_) => c"/freeclone-newns",
@@ -165,7 +166,8 @@ pub fn newns_mounts_stay_in_the_child() -> Verdict {
         match sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0) {
             Err(freeclone::Errno::ENOENT) => Ok(()),
             Ok(fd) => {
-                let _ = sys::close(fd);
+                // SAFETY: opened just above.
+            let _ = unsafe { sys::close(fd) };
                 let _ = sys::unlinkat(sys::AT_FDCWD, path, 0);
                 Err(fail!("the file the child created on its private mount is visible to the parent"))
             }

@@ -103,7 +103,8 @@ pub fn without_fs_working_directory_and_umask_are_copies() -> Verdict {
 extern "C" fn close_one_open_one(arg: *mut c_void) -> c_int {
     // Open first, so that the new descriptor cannot reuse the closed one's number.
     let opened = sys::openat(sys::AT_FDCWD, c"/", sys::O_RDONLY | sys::O_DIRECTORY, 0).unwrap_or(255);
-    let _ = sys::close(arg as usize as c_int);
+    // SAFETY: the parent handed this descriptor over to be closed.
+    let _ = unsafe { sys::close(arg as usize as c_int) };
     opened
 }
 
@@ -119,7 +120,8 @@ fn descriptors_after_child(flags: c_int) -> Result<(bool, bool), crate::harness:
     let closed_still_open = sys::fcntl_getfd(pipe.write).is_ok();
     let opened_visible = sys::fcntl_getfd(opened).is_ok();
     if opened_visible {
-        let _ = sys::close(opened);
+        // SAFETY: the child opened it for this check.
+        let _ = unsafe { sys::close(opened) };
     }
     Ok((closed_still_open, opened_visible))
 }

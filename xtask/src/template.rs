@@ -1,0 +1,110 @@
+//! `examples/template`: a crate of its own that depends on freeclone as a user's does,
+//! built exactly as the README's "Your own freestanding program" says (stable where the
+//! target has a stable rust-std, nightly's build-std elsewhere), whose files the README
+//! must show verbatim.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::arches::Arch;
+use crate::util::run_status;
+
+/// The template's files that the README shows whole.
+const SHOWN_FILES: [&str; 3] = ["Cargo.toml", ".cargo/config.toml", "src/main.rs"];
+
+/// The README's build commands, as the xtask runs them (`cargo +<toolchain> build ...`).
+const STABLE_BUILD: [&str; 4] = ["build", "--release", "--target", "<target>"];
+const NIGHTLY_EXTRA: &str = "-Zbuild-std=core";
+
+/// The status the template is asked to exit with: its child's, passed through.
+pub const EXIT_STATUS: i32 = 3;
+
+pub fn dir(root: &Path) -> PathBuf {
+    root.join("examples").join("template")
+}
+
+/// The README shows each of the template's files verbatim and its two build commands.
+pub fn check_readme(root: &Path) -> Result<(), String> {
+    let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
+    let mut missing = Vec::new();
+    for file in SHOWN_FILES {
+        let path = dir(root).join(file);
+        let text = std::fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        if !readme.contains(&text) {
+            missing.push(format!("examples/template/{file} (its whole text)"));
+        }
+    }
+    for toolchain in ["stable", "nightly"] {
+        let command = build_command_text(toolchain);
+        if !readme.contains(&command) {
+            missing.push(format!("the command `{command} ...`"));
+        }
+    }
+    if !readme.contains(NIGHTLY_EXTRA) {
+        missing.push(format!("the nightly flag {NIGHTLY_EXTRA}"));
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the README and examples/template disagree: the README does not show {}", missing.join(", ")))
+    }
+}
+
+/// `cargo +<toolchain> build --release --target`, the README's words up to the target.
+fn build_command_text(toolchain: &str) -> String {
+    format!("cargo +{toolchain} {}", STABLE_BUILD[..3].join(" "))
+}
+
+/// Builds the template for `arch` as the README says and returns the binary.
+pub fn build(root: &Path, arch: &Arch) -> Result<PathBuf, String> {
+    let target = arch.rust_target.as_deref().ok_or_else(|| format!("{} has no Rust target", arch.name))?;
+    let toolchain = if arch.stable_rust_std { "stable" } else { "nightly" };
+    let target_dir = root.join("target").join("template");
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(dir(root))
+        .args(["run", toolchain, "cargo", "--quiet"])
+        .args(STABLE_BUILD.map(|word| if word == "<target>" { target } else { word }));
+    if !arch.stable_rust_std {
+        command.arg(NIGHTLY_EXTRA);
+    }
+    // Only where the output goes differs from the README: nothing of the caller's own
+    // settings may leak in.
+    command
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    run_status(&mut command).map_err(|error| format!("the template for {} ({target}, {toolchain}): {error}", arch.name))?;
+    Ok(target_dir.join(target).join("release").join("template"))
+}
+
+/// Whether a run's output and status are the template's for [`EXIT_STATUS`].
+pub fn verdict(output: &str, code: Option<i32>) -> Result<(), String> {
+    let expected_line = format!("template: the child exited with {EXIT_STATUS}");
+    let has_line = output.lines().any(|line| line.trim_end_matches('\r').ends_with(&expected_line));
+    match (has_line, code) {
+        (true, Some(EXIT_STATUS)) => Ok(()),
+        _ => Err(format!("expected the line {expected_line:?} and exit status {EXIT_STATUS}, got status {code:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_shows_the_template() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        check_readme(root).unwrap();
+    }
+
+    #[test]
+    fn template_verdict_needs_both_the_line_and_the_status() {
+        let output = "template: pid 1\ntemplate: the child exited with 3\r\n";
+        assert!(verdict(output, Some(3)).is_ok());
+        assert!(verdict(output, Some(0)).is_err());
+        assert!(verdict("template: pid 1\n", Some(3)).is_err());
+    }
+}
