@@ -257,4 +257,12 @@ mod tests {
         assert_eq!(Errno::from_syscall_return(1234), Ok(1234));
         assert_eq!(Errno::from_syscall_return(0), Ok(0));
     }
+
+    #[test]
+    fn minus_one_is_eperm_and_the_range_ends_at_it() {
+        // -1 is the last value of the error range (EPERM), not a result.
+        assert_eq!(Errno::from_syscall_return(usize::MAX), Err(Errno::EPERM));
+        assert_eq!(Errno::from_syscall_return(usize::MAX - 1), Err(Errno::ENOENT));
+        assert_eq!(Errno::from_syscall_return(isize::MAX as usize), Ok(isize::MAX as usize));
+    }
 }

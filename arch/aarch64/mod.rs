@@ -3,6 +3,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
+use core::sync::atomic::AtomicU8;
 use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
 
 use crate::{CloneFn, pid_t};
@@ -113,6 +114,10 @@ pub(crate) unsafe fn clone_syscall(
 
 /// glibc's `clone` below the portable checks: `stack_top` is already aligned. Returns
 /// the child's TID or -errno in the parent; in the child, runs `f(arg)` and exits.
+///
+/// Before the system call it turns SME's ZA state off as glibc 2.43 and bionic do
+/// (AAPCS64's `__arm_za_disable`; see [`za_disable`]), so that no child starts with live
+/// ZA state and a TPIDR2_EL0 that points to its parent's lazy-save block.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone_entry(
     f: CloneFn, stack_top: *mut u8, flags: usize, arg: *mut c_void,
@@ -122,6 +127,13 @@ pub(crate) unsafe extern "C" fn clone_entry(
         ".cfi_startproc",
         "mov x9, x0",            // f and arg survive the syscall in x9 and x10:
         "mov x10, x3",           // the kernel restores every register but x0
+        "adrp x11, {sme}",       // without SME (known after the first call) the
+        "ldrb w11, [x11, :lo12:{sme}]", // ZA check costs this load and branch
+        "cbz w11, 3f",
+        "mov x11, x30",          // za_disable keeps x0-x13; the call takes x30
+        "bl {za_disable}",
+        "mov x30, x11",
+        "3:",
         "mov x0, x2",            // flags
         "mov x2, x4",            // ptid
         "mov x3, x5",            // tls
@@ -143,6 +155,87 @@ pub(crate) unsafe extern "C" fn clone_entry(
         ".cfi_endproc",
         clone = const __NR_clone,
         exit = const __NR_exit,
+        sme = sym SME,
+        za_disable = sym za_disable,
+    )
+}
+
+/// Whether this task may use SME: [`SME_ABSENT`], [`SME_PRESENT`], or [`SME_UNKNOWN`]
+/// until the first clone asks the kernel. A race only makes two callers ask.
+static SME: AtomicU8 = AtomicU8::new(SME_UNKNOWN);
+const SME_ABSENT: u8 = 0;
+const SME_PRESENT: u8 = 1;
+const SME_UNKNOWN: u8 = 2;
+// za_disable stores the answer with `cset`.
+const _: () = assert!(SME_ABSENT == 0 && SME_PRESENT == 1);
+
+/// AAPCS64's `__arm_za_disable` for the clone entry: if a lazy save of ZA is pending
+/// (TPIDR2_EL0 non-null) and ZA is on, stores ZA to the buffer its TPIDR2 block
+/// describes; then clears TPIDR2_EL0 and turns ZA off. Without SME it does nothing.
+///
+/// Own convention: keeps x0-x13, x18-x30, sp and the vector registers; takes x14-x17
+/// and the flags; uses no stack. A TPIDR2 block with its reserved bytes set has a
+/// format this code does not know: AAPCS64 says abort, so it traps (`brk`).
+///
+/// SME is asked about once: an EL0 read of ID_AA64PFR1_EL1, which Linux emulates
+/// (HWCAP_CPUID, since 4.11) and whose SME field it shows only when this task may use
+/// SME, so SVCR and TPIDR2_EL0 are never touched where they would be SIGILL. It needs
+/// neither libc nor the auxiliary vector, and no system call a seccomp filter could
+/// refuse. TPIDR2_EL0 is read before SVCR: Linux lets EL0 read it freely, while a
+/// first SVCR access would trap and give the task SME state to switch from then on.
+///
+/// SME's registers appear by their generic names and its instructions as `.inst`
+/// words: LLVM knows them only after `.arch_extension sme`, which in a naked function
+/// (module-level assembly) would stay in force for the rest of the module (measured).
+#[unsafe(naked)]
+unsafe extern "C" fn za_disable() {
+    naked_asm!(
+        ".cfi_startproc",
+        "adrp x14, {sme}",
+        "ldrb w15, [x14, :lo12:{sme}]",
+        "cmp w15, #{unknown}",
+        "b.ne 1f",
+        "mrs x15, ID_AA64PFR1_EL1",
+        "ubfx x15, x15, #24, #4", // SME, bits [27:24]: 0 when absent or not allowed
+        "cmp x15, #0",
+        "cset w15, ne",          // SME_PRESENT or SME_ABSENT
+        "strb w15, [x14, :lo12:{sme}]",
+        "1:",
+        "cbz w15, 5f",
+        "mrs x14, S3_3_C13_C0_5", // TPIDR2_EL0
+        "cbz x14, 5f",           // no lazy save: ZA is off, as AAPCS64 wants at a call
+        // The TPIDR2 block: za_save_buffer at 0, num_za_save_slices (16 bits) at 8,
+        // bytes 10-15 reserved (zero).
+        "ldrh w15, [x14, #10]",
+        "ldr w16, [x14, #12]",
+        "orr w15, w15, w16",
+        "cbnz w15, 6f",
+        "mrs x15, S3_3_C4_C2_2", // SVCR
+        "tbz x15, #1, 4f",       // PSTATE.ZA off: nothing to store or turn off
+        "ldr x16, [x14]",
+        "ldrh w17, [x14, #8]",
+        "cbz x16, 3f",
+        "cbz w17, 3f",
+        "mov w15, wzr",
+        "2:",
+        ".inst 0xe1206200",      // str za[w15, 0], [x16]: slice w15, SVL bytes
+        ".inst 0x04305830",      // addsvl x16, x16, #1
+        "add w15, w15, #1",
+        "cmp w15, w17",
+        "b.lo 2b",
+        "3:",
+        "msr S3_3_C13_C0_5, xzr", // TPIDR2_EL0: the lazy save is committed,
+        "smstop za",             // and the child gets neither ZA nor the block
+        "ret",
+        "4:",
+        "msr S3_3_C13_C0_5, xzr", // TPIDR2_EL0
+        "5:",
+        "ret",
+        "6:",
+        "brk #0",
+        ".cfi_endproc",
+        sme = sym SME,
+        unknown = const SME_UNKNOWN,
     )
 }
 
@@ -299,4 +392,94 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 #[cfg(feature = "probes")]
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
+}
+
+/// SME's ZA array, which AAPCS64 saves lazily through the TPIDR2 block.
+#[cfg(feature = "probes")]
+pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = Some(crate::probes::LazySavedMatrix {
+    present: sme_present,
+    slice_bytes: streaming_vector_length,
+    around: lazy_save_around,
+    state: za_state,
+});
+
+/// Whether this task may use SME: the clone entry's own answer (`za_disable` asks the
+/// kernel once; with no lazy save pending it changes nothing else).
+#[cfg(feature = "probes")]
+fn sme_present() -> bool {
+    unsafe {
+        asm!("bl {za_disable}", za_disable = sym za_disable,
+            out("x14") _, out("x15") _, out("x16") _, out("x17") _, out("x30") _, options(nostack));
+    }
+    SME.load(core::sync::atomic::Ordering::Relaxed) == SME_PRESENT
+}
+
+/// SVL in bytes: ZA has SVL slices of SVL bytes. (In inline assembly, unlike in a
+/// naked function, `.arch_extension` ends with the `asm!` block: measured.)
+#[cfg(feature = "probes")]
+unsafe fn streaming_vector_length() -> usize {
+    let length;
+    unsafe { asm!(".arch_extension sme", "rdsvl {}, #1", out(reg) length, options(nostack, nomem, preserves_flags)) };
+    length
+}
+
+/// ZA's state now: PSTATE.ZA (SVCR bit 1) and TPIDR2_EL0.
+#[cfg(feature = "probes")]
+unsafe fn za_state() -> crate::probes::MatrixState {
+    let (svcr, tpidr2): (usize, usize);
+    unsafe {
+        asm!(".arch_extension sme", "mrs {}, SVCR", "mrs {}, TPIDR2_EL0",
+            out(reg) svcr, out(reg) tpidr2, options(nostack, nomem, preserves_flags));
+    }
+    crate::probes::MatrixState { on: svcr & 2 != 0, block: tpidr2 }
+}
+
+/// Turns ZA on, loads `record.slices` slices of `record.pattern` into it, points
+/// TPIDR2_EL0 at a TPIDR2 block on this frame that asks for those slices to be saved
+/// to `record.buffer` (ZA "dormant": a lazy save pending), calls `f(arg)`, records ZA's
+/// state after it, and turns ZA off with TPIDR2_EL0 null.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+unsafe extern "C" fn lazy_save_around(
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, record: *mut crate::probes::LazySaveRecord,
+) {
+    naked_asm!(
+        "stp x29, x30, [sp, #-48]!",
+        "mov x29, sp",
+        "str x19, [sp, #16]",
+        "mov x19, x2",
+        "ldr x9, [x19, #{buffer}]",
+        "ldr x10, [x19, #{slices}]",
+        "str x9, [sp, #32]",     // za_save_buffer
+        "str x10, [sp, #40]",    // num_za_save_slices, reserved bytes zero
+        "smstart za",
+        "ldr x11, [x19, #{pattern}]",
+        "mov w12, wzr",
+        "1:",
+        ".inst 0xe1000160",      // ldr za[w12, 0], [x11]
+        ".inst 0x042b582b",      // addsvl x11, x11, #1
+        "add w12, w12, #1",
+        "cmp x12, x10",
+        "b.lo 1b",
+        "add x11, sp, #32",
+        "msr S3_3_C13_C0_5, x11", // TPIDR2_EL0
+        "mov x9, x0",
+        "mov x0, x1",
+        "blr x9",
+        "mrs x9, S3_3_C4_C2_2",  // SVCR
+        "ubfx x9, x9, #1, #1",
+        "str x9, [x19, #{on_after}]",
+        "mrs x9, S3_3_C13_C0_5", // TPIDR2_EL0
+        "str x9, [x19, #{block_after}]",
+        "msr S3_3_C13_C0_5, xzr",
+        "smstop za",
+        "ldr x19, [sp, #16]",
+        "ldp x29, x30, [sp], #48",
+        "ret",
+        pattern = const core::mem::offset_of!(crate::probes::LazySaveRecord, pattern),
+        buffer = const core::mem::offset_of!(crate::probes::LazySaveRecord, buffer),
+        slices = const core::mem::offset_of!(crate::probes::LazySaveRecord, slices),
+        on_after = const core::mem::offset_of!(crate::probes::LazySaveRecord, on_after),
+        block_after = const core::mem::offset_of!(crate::probes::LazySaveRecord, block_after),
+    )
 }

@@ -401,3 +401,7 @@ unsafe extern "C" {
     #[link_name = "__freeclone_return_arg_in_other_instruction_set"]
     pub(crate) safe fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int;
 }
+
+/// No lazily saved matrix state on this architecture.
+#[cfg(feature = "probes")]
+pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;

@@ -386,3 +386,7 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
 }
+
+/// No lazily saved matrix state on this architecture.
+#[cfg(feature = "probes")]
+pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;

@@ -1,7 +1,9 @@
 //! Debian packages of any architecture (kernels for the kernel tier, musl-dev for the
 //! benchmarks' code sizes), fetched with apt and unpacked into freeclone's cache outside
 //! the source tree: `$FREECLONE_CACHE`, else `$XDG_CACHE_HOME/freeclone`, else
-//! `~/.cache/freeclone`.
+//! `~/.cache/freeclone`. Packages come from the system's sources (bookworm), or from
+//! one other Debian suite that apt reads through a private configuration in the cache,
+//! leaving the system's sources alone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,13 +22,65 @@ pub fn cache_root() -> PathBuf {
     base.join("freeclone")
 }
 
+/// The keyring that signs Debian's suites (bookworm's debian-archive-keyring holds the
+/// keys of trixie too).
+const DEBIAN_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
+
 /// apt, with its package lists refreshed at most once per run.
 #[derive(Default)]
 pub struct Apt {
     lists_refreshed: bool,
+    /// A suite other than the system's, read through a private configuration.
+    suite: Option<PrivateSuite>,
+}
+
+/// One Debian suite for one architecture, seen by apt through files in the cache.
+struct PrivateSuite {
+    suite: String,
+    debian_arch: String,
+    dir: PathBuf,
 }
 
 impl Apt {
+    /// apt for the packages of `debian_arch` in `suite` (trixie-backports, say), which
+    /// the system's sources need not name.
+    pub fn for_suite(suite: &str, debian_arch: &str) -> Apt {
+        let dir = cache_root().join("apt").join(format!("{suite}-{debian_arch}"));
+        Apt { lists_refreshed: false, suite: Some(PrivateSuite { suite: suite.into(), debian_arch: debian_arch.into(), dir }) }
+    }
+
+    /// `apt-get` or `apt-cache`, pointed at the private configuration if there is one.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        if let Some(private) = &self.suite {
+            let path = |name: &str| private.dir.join(name).display().to_string();
+            command
+                .arg("-o").arg(format!("Dir::Etc::sourcelist={}", path("sources.list")))
+                .arg("-o").arg("Dir::Etc::sourceparts=/dev/null")
+                .arg("-o").arg(format!("Dir::State::Lists={}", path("lists")))
+                .arg("-o").arg(format!("Dir::Cache={}", path("cache")))
+                .arg("-o").arg(format!("APT::Architectures::={}", private.debian_arch));
+        }
+        command
+    }
+
+    /// Writes the private configuration: the suite from the system's Debian mirror,
+    /// checked against Debian's keyring.
+    fn write_private_configuration(private: &PrivateSuite) -> Result<(), String> {
+        for dir in ["lists/partial", "cache/archives/partial"] {
+            let dir = private.dir.join(dir);
+            std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        }
+        let line = format!(
+            "deb [arch={} signed-by={DEBIAN_KEYRING}] {} {} main\n",
+            private.debian_arch,
+            system_mirror(),
+            private.suite
+        );
+        let file = private.dir.join("sources.list");
+        std::fs::write(&file, line).map_err(|error| format!("{}: {error}", file.display()))
+    }
+
     /// `apt-get update`, once per run. A security index of a foreign architecture may
     /// fail to load (measured for i386 and armhf): what matters is whether the package
     /// then resolves, which the callers check.
@@ -34,19 +88,32 @@ impl Apt {
         if self.lists_refreshed {
             return;
         }
-        println!("apt: apt-get update");
-        if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
+        self.lists_refreshed = true;
+        if let Some(private) = &self.suite {
+            println!("apt: apt-get update for {} ({}), in {}", private.suite, private.debian_arch, private.dir.display());
+            if let Err(error) = Self::write_private_configuration(private) {
+                println!("apt: cannot write the configuration for {}: {error}", private.suite);
+                return;
+            }
+        } else {
+            println!("apt: apt-get update");
+        }
+        if let Err(error) = run_status(self.command("apt-get").args(["update", "-qq"])) {
             println!("apt: apt-get update reported an error ({error}); going on");
         }
-        self.lists_refreshed = true;
     }
 
     /// `package` as apt names it for `debian_arch` (`name:arch` unless it is the host's),
-    /// after making dpkg know that architecture.
+    /// after making dpkg know that architecture (or, for a private suite, after reading
+    /// its lists).
     pub fn qualified(&mut self, package: &str, debian_arch: &str) -> Result<String, String> {
         let by_hand = format!("run by hand (as root): dpkg --add-architecture {debian_arch} && apt-get update");
         if !command_exists("apt-get") || !command_exists("dpkg-deb") {
             return Err(format!("{package} for {debian_arch} comes from Debian, and this machine has no apt-get; {by_hand}"));
+        }
+        if self.suite.is_some() {
+            self.refresh_lists();
+            return Ok(format!("{package}:{debian_arch}"));
         }
         let host = output_of(Command::new("dpkg").arg("--print-architecture"))?.trim().to_string();
         if host == debian_arch {
@@ -67,7 +134,7 @@ impl Apt {
     /// `prefix`, without its `:arch`; the lists are refreshed once if they do not know it.
     pub fn dependency(&mut self, metapackage: &str, prefix: &str) -> Result<String, String> {
         loop {
-            let depends = output_of(Command::new("apt-cache").args(["depends", metapackage])).unwrap_or_default();
+            let depends = output_of(self.command("apt-cache").args(["depends", metapackage])).unwrap_or_default();
             let found = depends
                 .lines()
                 .filter_map(|line| line.trim().strip_prefix("Depends: "))
@@ -77,9 +144,13 @@ impl Apt {
                 Some(package) => return Ok(package),
                 None if !self.lists_refreshed => self.refresh_lists(),
                 None => {
+                    let sources = match &self.suite {
+                        Some(private) => format!("{} (apt's configuration in {})", private.suite, private.dir.display()),
+                        None => "Debian bookworm".to_string(),
+                    };
                     return Err(format!(
                         "apt cannot resolve {metapackage} to a {prefix}* package (apt-cache depends printed: {depends:?}); \
-                         check apt's sources for Debian bookworm, then run: apt-get update"
+                         check apt's sources for {sources}, then run: apt-get update"
                     ));
                 }
             }
@@ -93,7 +164,7 @@ impl Apt {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(&download).map_err(|error| format!("{}: {error}", download.display()))?;
         println!("apt: apt-get download {package}");
-        run_status(Command::new("apt-get").current_dir(&download).args(["download", "-qq", package]))
+        run_status(self.command("apt-get").current_dir(&download).args(["download", "-qq", package]))
             .map_err(|error| format!("{error}\nrun by hand: apt-get download {package}"))?;
         let deb = std::fs::read_dir(&download)
             .map_err(|error| format!("{}: {error}", download.display()))?
@@ -104,5 +175,63 @@ impl Apt {
         run_status(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(dir.join("tree")))?;
         let _ = std::fs::remove_dir_all(&download);
         Ok(version.trim().to_string())
+    }
+}
+
+/// The texts of apt's source files.
+pub fn apt_sources() -> Vec<String> {
+    let mut sources: Vec<String> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".sources") || name.ends_with(".list") {
+                sources.extend(std::fs::read_to_string(entry.path()).ok());
+            }
+        }
+    }
+    sources.extend(std::fs::read_to_string("/etc/apt/sources.list").ok());
+    sources
+}
+
+/// The Debian mirror of the system's bookworm entry (deb822 or one-line form), else
+/// deb.debian.org.
+pub fn system_mirror() -> String {
+    apt_sources().iter().find_map(|text| bookworm_mirror(text)).unwrap_or_else(|| "http://deb.debian.org/debian".to_string())
+}
+
+/// The first URI that one of `text`'s entries gives for the suite bookworm.
+fn bookworm_mirror(text: &str) -> Option<String> {
+    for stanza in text.split("\n\n") {
+        let field = |key: &str| stanza.lines().find_map(|line| line.strip_prefix(key).map(|rest| rest.trim().to_string()));
+        if field("Suites:").unwrap_or_default().split_whitespace().any(|suite| suite == "bookworm") {
+            return field("URIs:").and_then(|uris| uris.split_whitespace().next().map(str::to_string));
+        }
+    }
+    text.lines().find_map(|line| {
+        let line = line.trim();
+        let rest = line.strip_prefix("deb ")?;
+        // Options in brackets come before the URI.
+        let rest = match rest.trim_start().strip_prefix('[') {
+            Some(options) => options.split_once(']')?.1,
+            None => rest,
+        };
+        let mut words = rest.split_whitespace();
+        let (uri, suite) = (words.next()?, words.next()?);
+        (suite == "bookworm").then(|| uri.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bookworm_mirror;
+
+    #[test]
+    fn the_bookworm_mirror_is_read_from_either_source_format() {
+        let deb822 = "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n\
+                      Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\n";
+        assert_eq!(bookworm_mirror(deb822).as_deref(), Some("http://mirror.example/debian"));
+        let one_line = "deb [arch=amd64] http://one.example/debian bookworm main\ndeb http://x.example/debian bookworm-backports main\n";
+        assert_eq!(bookworm_mirror(one_line).as_deref(), Some("http://one.example/debian"));
+        assert_eq!(bookworm_mirror("Types: deb\nURIs: http://t.example/debian\nSuites: trixie\n"), None);
     }
 }

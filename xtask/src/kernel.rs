@@ -1,9 +1,9 @@
 //! Tier `kernel`: boots Debian's kernel for an architecture under qemu-system with the
 //! static test program as `/init`, and reads its serial console.
 //!
-//! The kernel comes from Debian bookworm (`linux-image-<flavour>` resolved to its
-//! versioned package through apt), extracted once into freeclone's cache outside the
-//! source tree (see [`crate::debian`]).
+//! The kernel comes from Debian bookworm, or from the suite its spec names
+//! (`linux-image-<flavour>` resolved to its versioned package through apt), extracted
+//! once into freeclone's cache outside the source tree (see [`crate::debian`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,9 @@ pub struct KernelSpec {
     pub debian_arch: String,
     /// The kernel flavour: the metapackage is `linux-image-<flavour>`.
     pub flavour: String,
+    /// The Debian suite to take the kernel from when bookworm's will not do (for
+    /// example `trixie-backports`); apt reads it through a private configuration.
+    pub suite: Option<String>,
     /// The qemu-system binary, and the Debian package that provides it.
     pub qemu_system: String,
     pub qemu_package: String,
@@ -33,27 +36,61 @@ pub struct KernelSpec {
 
 /// The kernel image for `spec`, downloaded and extracted on first use.
 pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String> {
-    let dir = cache_root().join("kernels").join(format!("{}-{}", spec.debian_arch, spec.flavour));
+    let mut name = format!("{}-{}", spec.debian_arch, spec.flavour);
+    if let Some(suite) = &spec.suite {
+        name = format!("{name}-{suite}");
+    }
+    let dir = cache_root().join("kernels").join(name);
     let image = dir.join("vmlinuz");
     if image.is_file() {
         return Ok(image);
     }
+    let mut suite_apt;
+    let apt = match &spec.suite {
+        Some(suite) => {
+            suite_apt = Apt::for_suite(suite, &spec.debian_arch);
+            &mut suite_apt
+        }
+        None => apt,
+    };
+    let from = spec.suite.as_deref().unwrap_or("bookworm");
     let metapackage = apt.qualified(&format!("linux-image-{}", spec.flavour), &spec.debian_arch)?;
     let package = apt.dependency(&metapackage, "linux-image-")?;
     let package = apt.qualified(&package, &spec.debian_arch)?;
-    println!("kernel: downloading {package} (Debian's {} kernel)", spec.flavour);
+    println!("kernel: downloading {package} (Debian's {} kernel from {from})", spec.flavour);
     let unpacked = dir.join("unpacked");
-    let version = apt.download_and_unpack(&package, &unpacked)?;
-    let boot = unpacked.join("tree").join("boot");
-    let vmlinuz = std::fs::read_dir(&boot)
-        .map_err(|error| format!("{}: {error}", boot.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("vmlinu")))
-        .ok_or_else(|| format!("{} holds no kernel image", boot.display()))?;
+    let mut version = apt.download_and_unpack(&package, &unpacked)?;
+    let mut source = package.clone();
+    let mut vmlinuz = find_kernel_image(&unpacked.join("tree"));
+    if vmlinuz.is_none() {
+        // In Debian's newer kernel packages (measured: 7.2 and 7.3) linux-image-<version>
+        // is a metapackage too: the image is in linux-binary-<version>, under
+        // /usr/lib/modules/<version>/.
+        let binary = apt.dependency(&package, "linux-binary-")?;
+        let binary = apt.qualified(&binary, &spec.debian_arch)?;
+        println!("kernel: downloading {binary} (the image of {package})");
+        version = apt.download_and_unpack(&binary, &unpacked)?;
+        vmlinuz = find_kernel_image(&unpacked.join("tree"));
+        source = binary;
+    }
+    let vmlinuz = vmlinuz.ok_or_else(|| format!("{source} holds no kernel image (boot/vmlinu*, usr/lib/modules/*/vmlinuz)"))?;
     std::fs::copy(&vmlinuz, &image).map_err(|error| format!("cannot copy the kernel: {error}"))?;
     let _ = std::fs::remove_dir_all(&unpacked);
-    std::fs::write(dir.join("package"), format!("{package} {version}\n")).map_err(|error| error.to_string())?;
+    std::fs::write(dir.join("package"), format!("{source} {version}\n")).map_err(|error| error.to_string())?;
     Ok(image)
+}
+
+/// The kernel image in an unpacked package: `boot/vmlinu*` (the layout up to Linux
+/// 6.12 in Debian) or `usr/lib/modules/<version>/vmlinuz` (linux-binary-*).
+fn find_kernel_image(tree: &Path) -> Option<PathBuf> {
+    let in_dir = |dir: &Path| {
+        std::fs::read_dir(dir).ok()?.filter_map(|entry| entry.ok().map(|entry| entry.path())).find(|path| {
+            path.is_file() && path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("vmlinu"))
+        })
+    };
+    in_dir(&tree.join("boot")).or_else(|| {
+        std::fs::read_dir(tree.join("usr/lib/modules")).ok()?.filter_map(|entry| entry.ok()).find_map(|entry| in_dir(&entry.path()))
+    })
 }
 
 /// Writes a newc initramfs holding `/dev/console` and `program` as `/init`.

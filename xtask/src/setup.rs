@@ -2,7 +2,6 @@
 //! else. Every step says what it does; a failed step names the package and the
 //! command to run by hand. Running it twice does nothing the second time.
 
-use std::path::Path;
 use std::process::Command;
 
 use crate::arches::Arch;
@@ -116,33 +115,10 @@ pub(crate) fn install_debian_packages(packages: &[String]) -> Result<(), String>
 /// Adds bookworm-backports to apt's sources (deb822), with the mirror of the existing
 /// bookworm entry, unless some source already names it.
 fn ensure_backports_source() -> Result<(), String> {
-    let dir = Path::new("/etc/apt/sources.list.d");
-    let mut mirror = None;
-    let mut sources: Vec<String> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".sources") || name.ends_with(".list") {
-                sources.extend(std::fs::read_to_string(entry.path()).ok());
-            }
-        }
+    if crate::debian::apt_sources().iter().any(|text| text.contains(BACKPORTS_SUITE)) {
+        return Ok(());
     }
-    sources.extend(std::fs::read_to_string("/etc/apt/sources.list").ok());
-    for text in &sources {
-        if text.contains(BACKPORTS_SUITE) {
-            return Ok(());
-        }
-        for stanza in text.split("\n\n") {
-            let field = |key: &str| {
-                stanza.lines().find_map(|line| line.strip_prefix(key).map(|rest| rest.trim().to_string()))
-            };
-            let suites = field("Suites:").unwrap_or_default();
-            if suites.split_whitespace().any(|suite| suite == "bookworm") && mirror.is_none() {
-                mirror = field("URIs:");
-            }
-        }
-    }
-    let mirror = mirror.unwrap_or_else(|| "http://deb.debian.org/debian".to_string());
+    let mirror = crate::debian::system_mirror();
     println!("setup: adding {BACKPORTS_SUITE} ({mirror}) to apt's sources in {BACKPORTS_SOURCE_FILE}");
     let stanza = format!(
         "Types: deb\nURIs: {mirror}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n\

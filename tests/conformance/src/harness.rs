@@ -84,15 +84,18 @@ macro_rules! skip {
 }
 pub(crate) use skip;
 
+/// A case: the statement it checks, as its name, and the check.
+pub type Case = (&'static str, fn() -> Verdict);
+
 /// Runs every case in order (only those whose names contain one of `filters`, if any
 /// are given), prints one line each and the closing count, and returns the exit
 /// status: 1 if any case failed.
-pub fn run(args: &freeclone::rt::Args, cases: &[(&str, fn() -> Verdict)]) -> i32 {
+pub fn run<'a>(args: &freeclone::rt::Args, cases: impl Iterator<Item = &'a Case>) -> i32 {
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let selected = |name: &str| {
         args.len() < 2 || args.iter().skip(1).any(|filter| filter.to_str().is_ok_and(|filter| name.contains(filter)))
     };
-    for &(name, case) in cases.iter().filter(|(name, _)| selected(name)) {
+    for &(name, case) in cases.filter(|(name, _)| selected(name)) {
         let verdict = case().and_then(|()| no_child_left_behind());
         match verdict {
             Ok(()) => {

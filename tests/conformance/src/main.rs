@@ -8,6 +8,7 @@
 
 mod errors;
 mod harness;
+mod matrix;
 mod namespaces;
 mod sharing;
 mod termination;
@@ -49,60 +50,69 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
 }
 
 fn run_cases(args: &freeclone::rt::Args) -> i32 {
-    harness::run(args, &[
-        ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
-        ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
-        ("fn_return_value_is_the_child_exit_status", fn_return_value_is_the_child_exit_status),
-        ("fn_in_the_other_instruction_set_is_called_and_returns", fn_in_the_other_instruction_set_is_called_and_returns),
-        ("returned_tid_is_the_child_gettid_and_getpid", returned_tid_is_the_child_gettid_and_getpid),
-        ("child_settid_stores_the_tid_in_the_child_memory", child_settid_stores_the_tid_in_the_child_memory),
-        ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
-        ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
-        ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
-        ("stack_that_aligns_to_null_is_einval_and_creates_no_child", stack_that_aligns_to_null_is_einval_and_creates_no_child),
-        ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
-        ("thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid", thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid),
-        ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
-        ("callee_saved_registers_survive_clone_in_the_parent", callee_saved_registers_survive_clone_in_the_parent),
-        ("callee_saved_registers_survive_clone_errors", callee_saved_registers_survive_clone_errors),
-        ("sighand_without_vm_is_einval", errors::sighand_without_vm_is_einval),
-        ("thread_without_sighand_is_einval", errors::thread_without_sighand_is_einval),
-        ("clone2_runs_the_child_on_top_of_base_plus_size", clone2_runs_the_child_on_top_of_base_plus_size),
-        ("clone2_null_base_or_too_small_size_is_einval", clone2_null_base_or_too_small_size_is_einval),
-        ("vm_shares_memory_with_the_caller", sharing::vm_shares_memory_with_the_caller),
-        ("without_vm_the_child_writes_its_own_copy", sharing::without_vm_the_child_writes_its_own_copy),
-        ("fs_shares_working_directory_and_umask", sharing::fs_shares_working_directory_and_umask),
-        ("without_fs_working_directory_and_umask_are_copies", sharing::without_fs_working_directory_and_umask_are_copies),
-        ("files_shares_the_descriptor_table", sharing::files_shares_the_descriptor_table),
-        ("without_files_descriptor_changes_stay_in_the_child", sharing::without_files_descriptor_changes_stay_in_the_child),
-        ("sighand_shares_signal_handlers", sharing::sighand_shares_signal_handlers),
-        ("without_sighand_handlers_are_copies", sharing::without_sighand_handlers_are_copies),
-        ("vfork_suspends_the_parent_until_the_child_exits", sharing::vfork_suspends_the_parent_until_the_child_exits),
-        ("parent_flag_gives_the_child_the_caller_parent", sharing::parent_flag_gives_the_child_the_caller_parent),
-        ("thread_shares_getpid_is_not_waitable_and_sends_no_signal", sharing::thread_shares_getpid_is_not_waitable_and_sends_no_signal),
-        ("sigchld_child_signals_the_parent_and_is_waitable_plainly", termination::sigchld_child_signals_the_parent_and_is_waitable_plainly),
-        ("other_termination_signal_is_sent_and_needs_wclone_or_wall", termination::other_termination_signal_is_sent_and_needs_wclone_or_wall),
-        ("no_termination_signal_sends_nothing", termination::no_termination_signal_sends_nothing),
-        ("signal_right_after_clone_sees_the_child_pid", termination::signal_right_after_clone_sees_the_child_pid),
-        ("newuts_child_hostname_is_its_own", namespaces::newuts_child_hostname_is_its_own),
-        ("newpid_child_is_pid_one_of_its_namespace", namespaces::newpid_child_is_pid_one_of_its_namespace),
-        ("newns_mounts_stay_in_the_child", namespaces::newns_mounts_stay_in_the_child),
-        ("newipc_child_has_its_own_ipc_namespace", namespaces::newipc_child_has_its_own_ipc_namespace),
-        ("newnet_child_has_its_own_network_namespace", namespaces::newnet_child_has_its_own_network_namespace),
-        ("newcgroup_child_has_its_own_cgroup_namespace", namespaces::newcgroup_child_has_its_own_cgroup_namespace),
-        ("stopped_bit_creates_a_cgroup_namespace_today", namespaces::stopped_bit_creates_a_cgroup_namespace_today),
-        ("newuser_child_is_an_unmapped_user_in_its_own_namespace", namespaces::newuser_child_is_an_unmapped_user_in_its_own_namespace),
-        ("fs_with_newns_is_einval", errors::fs_with_newns_is_einval),
-        ("newuser_with_fs_is_einval", errors::newuser_with_fs_is_einval),
-        ("newipc_with_sysvsem_is_einval", errors::newipc_with_sysvsem_is_einval),
-        ("newpid_or_newuser_with_thread_is_einval", errors::newpid_or_newuser_with_thread_is_einval),
-        ("parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser", errors::parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser),
-        ("namespace_flags_without_cap_sys_admin_are_eperm", errors::namespace_flags_without_cap_sys_admin_are_eperm),
-        ("io_sysvsem_untraced_and_ptrace_are_accepted", errors::io_sysvsem_untraced_and_ptrace_are_accepted),
-        ("detached_bit_is_ignored", errors::detached_bit_is_ignored),
-        ("pid_bit_is_pidfd_today", errors::pid_bit_is_pidfd_today),
-    ])
+    // Statements about state only some architectures have, registered where they apply.
+    let lazy_saved_matrix: &[harness::Case] = if probes::lazy_saved_matrix().is_some() {
+        &[("za_state_is_off_in_the_child_and_the_lazy_save_is_committed", matrix::za_state_is_off_in_the_child_and_the_lazy_save_is_committed)]
+    } else {
+        &[]
+    };
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix))
 }
+
+/// The cases every architecture runs.
+const CASES: &[harness::Case] = &[
+    ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
+    ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
+    ("fn_return_value_is_the_child_exit_status", fn_return_value_is_the_child_exit_status),
+    ("fn_in_the_other_instruction_set_is_called_and_returns", fn_in_the_other_instruction_set_is_called_and_returns),
+    ("returned_tid_is_the_child_gettid_and_getpid", returned_tid_is_the_child_gettid_and_getpid),
+    ("child_settid_stores_the_tid_in_the_child_memory", child_settid_stores_the_tid_in_the_child_memory),
+    ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
+    ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
+    ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
+    ("stack_that_aligns_to_null_is_einval_and_creates_no_child", stack_that_aligns_to_null_is_einval_and_creates_no_child),
+    ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
+    ("thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid", thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid),
+    ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
+    ("callee_saved_registers_survive_clone_in_the_parent", callee_saved_registers_survive_clone_in_the_parent),
+    ("callee_saved_registers_survive_clone_errors", callee_saved_registers_survive_clone_errors),
+    ("sighand_without_vm_is_einval", errors::sighand_without_vm_is_einval),
+    ("thread_without_sighand_is_einval", errors::thread_without_sighand_is_einval),
+    ("clone2_runs_the_child_on_top_of_base_plus_size", clone2_runs_the_child_on_top_of_base_plus_size),
+    ("clone2_null_base_or_too_small_size_is_einval", clone2_null_base_or_too_small_size_is_einval),
+    ("vm_shares_memory_with_the_caller", sharing::vm_shares_memory_with_the_caller),
+    ("without_vm_the_child_writes_its_own_copy", sharing::without_vm_the_child_writes_its_own_copy),
+    ("fs_shares_working_directory_and_umask", sharing::fs_shares_working_directory_and_umask),
+    ("without_fs_working_directory_and_umask_are_copies", sharing::without_fs_working_directory_and_umask_are_copies),
+    ("files_shares_the_descriptor_table", sharing::files_shares_the_descriptor_table),
+    ("without_files_descriptor_changes_stay_in_the_child", sharing::without_files_descriptor_changes_stay_in_the_child),
+    ("sighand_shares_signal_handlers", sharing::sighand_shares_signal_handlers),
+    ("without_sighand_handlers_are_copies", sharing::without_sighand_handlers_are_copies),
+    ("vfork_suspends_the_parent_until_the_child_exits", sharing::vfork_suspends_the_parent_until_the_child_exits),
+    ("parent_flag_gives_the_child_the_caller_parent", sharing::parent_flag_gives_the_child_the_caller_parent),
+    ("thread_shares_getpid_is_not_waitable_and_sends_no_signal", sharing::thread_shares_getpid_is_not_waitable_and_sends_no_signal),
+    ("sigchld_child_signals_the_parent_and_is_waitable_plainly", termination::sigchld_child_signals_the_parent_and_is_waitable_plainly),
+    ("other_termination_signal_is_sent_and_needs_wclone_or_wall", termination::other_termination_signal_is_sent_and_needs_wclone_or_wall),
+    ("no_termination_signal_sends_nothing", termination::no_termination_signal_sends_nothing),
+    ("signal_right_after_clone_sees_the_child_pid", termination::signal_right_after_clone_sees_the_child_pid),
+    ("newuts_child_hostname_is_its_own", namespaces::newuts_child_hostname_is_its_own),
+    ("newpid_child_is_pid_one_of_its_namespace", namespaces::newpid_child_is_pid_one_of_its_namespace),
+    ("newns_mounts_stay_in_the_child", namespaces::newns_mounts_stay_in_the_child),
+    ("newipc_child_has_its_own_ipc_namespace", namespaces::newipc_child_has_its_own_ipc_namespace),
+    ("newnet_child_has_its_own_network_namespace", namespaces::newnet_child_has_its_own_network_namespace),
+    ("newcgroup_child_has_its_own_cgroup_namespace", namespaces::newcgroup_child_has_its_own_cgroup_namespace),
+    ("stopped_bit_creates_a_cgroup_namespace_today", namespaces::stopped_bit_creates_a_cgroup_namespace_today),
+    ("newuser_child_is_an_unmapped_user_in_its_own_namespace", namespaces::newuser_child_is_an_unmapped_user_in_its_own_namespace),
+    ("fs_with_newns_is_einval", errors::fs_with_newns_is_einval),
+    ("newuser_with_fs_is_einval", errors::newuser_with_fs_is_einval),
+    ("newipc_with_sysvsem_is_einval", errors::newipc_with_sysvsem_is_einval),
+    ("newpid_or_newuser_with_thread_is_einval", errors::newpid_or_newuser_with_thread_is_einval),
+    ("parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser", errors::parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser),
+    ("namespace_flags_without_cap_sys_admin_are_eperm", errors::namespace_flags_without_cap_sys_admin_are_eperm),
+    ("io_sysvsem_untraced_and_ptrace_are_accepted", errors::io_sysvsem_untraced_and_ptrace_are_accepted),
+    ("detached_bit_is_ignored", errors::detached_bit_is_ignored),
+    ("pid_bit_is_pidfd_today", errors::pid_bit_is_pidfd_today),
+];
 
 const STACK_SIZE: usize = 64 * 1024;
 const MAGIC: usize = 0x5eed_c10e;
