@@ -39,8 +39,8 @@
 //! structurally; no emulator can run it.
 //!
 //! # Features
-//! - `rt`: a minimal runtime for static freestanding programs ([`rt`]).
-//! - `probes`: register snapshots used by the conformance program ([`probes`]).
+//! - `rt`: a minimal runtime for static freestanding programs (module `rt`).
+//! - `probes`: register snapshots used by the conformance program (module `probes`).
 
 #![no_std]
 #![cfg_attr(any(target_arch = "mips", target_arch = "mips64"), feature(asm_experimental_arch))]

@@ -36,8 +36,7 @@ fn main(args: freeclone::rt::Args) -> i32 {
     // unterminated on the serial console, which would swallow the first case's line.
     freeclone::println!("\ninit: freeclone's conformance program as PID 1");
     let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
-    let null = core::ptr::null();
-    if let Err(errno) = unsafe { sys::mount(c"proc".as_ptr().cast(), c"/proc", c"proc".as_ptr().cast(), 0, null) } {
+    if let Err(errno) = sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None) {
         freeclone::println!("init: mounting /proc failed: {errno}");
     }
     let status = freeclone::rt::supervise(|| run_cases(&args));
