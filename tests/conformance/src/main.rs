@@ -1,13 +1,16 @@
 //! freeclone's conformance program: one case per checkable statement of clone(2),
 //! the same source for every architecture. It prints `ok NAME`, `FAIL NAME: why` or
 //! `skip NAME: why` per case and ends with `N passed, N failed, N skipped`; it exits
-//! with 1 if any case failed.
+//! with 1 if any case failed. The calls an init makes besides clone (`unshare`,
+//! `setns`, `chroot`, `pivot_root`, `umount2`, `mprotect`, `execve`) have their cases
+//! in `init_calls`; run with `--exec-probe`, the program is `execve`'s target instead.
 
 #![no_std]
 #![no_main]
 
 mod errors;
 mod harness;
+mod init_calls;
 mod namespaces;
 mod sharing;
 mod termination;
@@ -27,6 +30,11 @@ use harness::{MappedStack, Verdict, fail, must_not_run, return_arg_as_status, re
 freeclone::entry!(main);
 
 fn main(args: freeclone::rt::Args) -> i32 {
+    // Started by execve_replaces_the_program_image: check what execve passed, exit.
+    if args.get(1) == Some(init_calls::EXEC_PROBE) {
+        return init_calls::exec_probe(&args);
+    }
+    init_calls::remember_program(&args);
     if !freeclone::rt::is_process_one() {
         return run_cases(&args);
     }
@@ -98,6 +106,14 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
         ("io_sysvsem_untraced_and_ptrace_are_accepted", errors::io_sysvsem_untraced_and_ptrace_are_accepted),
         ("detached_bit_is_ignored", errors::detached_bit_is_ignored),
         ("pid_bit_is_pidfd_today", errors::pid_bit_is_pidfd_today),
+        ("unshare_newuts_gives_the_caller_its_own_hostname", init_calls::unshare_newuts_gives_the_caller_its_own_hostname),
+        ("setns_joins_the_namespace_of_an_fd", init_calls::setns_joins_the_namespace_of_an_fd),
+        ("chroot_changes_what_slash_resolves_to", init_calls::chroot_changes_what_slash_resolves_to),
+        ("pivot_root_moves_the_old_root_under_put_old", init_calls::pivot_root_moves_the_old_root_under_put_old),
+        ("umount2_detaches_a_mount", init_calls::umount2_detaches_a_mount),
+        ("mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv", init_calls::mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv),
+        ("execve_of_a_missing_path_is_enoent", init_calls::execve_of_a_missing_path_is_enoent),
+        ("execve_replaces_the_program_image", init_calls::execve_replaces_the_program_image),
     ])
 }
 
