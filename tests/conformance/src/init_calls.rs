@@ -504,6 +504,13 @@ const EXEC_PROBE_WRONG_ENVIRONMENT: c_int = 75;
 /// A child's exit status for a failed execve: this plus the errno.
 const EXEC_FAILED: c_int = 100;
 
+/// Whether the program was started by `execve_replaces_the_program_image`: either
+/// marker in the arguments or the environment (a broken execve may pass the wrong
+/// array as either; the program must then report it, not run the cases again).
+pub fn is_exec_probe(args: &freeclone::rt::Args) -> bool {
+    args.iter().chain(args.environment()).any(|string| string == EXEC_PROBE || string == EXEC_PROBE_ENVIRONMENT)
+}
+
 /// The program as the exec probe: checks what execve gave it and exits at once.
 pub fn exec_probe(args: &freeclone::rt::Args) -> i32 {
     if args.len() != 3 || args.get(2) != Some(EXEC_PROBE_ARGUMENT) {

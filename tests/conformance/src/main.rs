@@ -31,7 +31,7 @@ freeclone::entry!(main);
 
 fn main(args: freeclone::rt::Args) -> i32 {
     // Started by execve_replaces_the_program_image: check what execve passed, exit.
-    if args.get(1) == Some(init_calls::EXEC_PROBE) {
+    if init_calls::is_exec_probe(&args) {
         return init_calls::exec_probe(&args);
     }
     init_calls::remember_program(&args);
