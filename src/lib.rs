@@ -142,7 +142,9 @@ pub type CloneFn = unsafe extern "C" fn(*mut c_void) -> c_int;
 ///   has exited (for example until `CLONE_CHILD_CLEARTID` has cleared `ctid`).
 /// - `f` must be safe to run in the child given `flags`: with `CLONE_VM` it shares the
 ///   caller's memory without any synchronization this crate provides; without it, it
-///   runs in a copy.
+///   runs in a copy. With `CLONE_VM`, however the child ends (returning from `f`,
+///   `sys::exit`, `sys::exit_group` or `sys::execve`), nothing is unwound: nothing of
+///   the caller's may rely on values that live in the child's frames.
 /// - `ptid`, `tls` and `ctid` must be valid for the flags that use them: writable
 ///   `pid_t`s for the TID flags (`ctid` in the child's memory), and for `CLONE_SETTLS`
 ///   a TLS value the code in the child can live with.

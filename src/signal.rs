@@ -18,3 +18,5 @@ pub const SIGSTOP: c_int = kernel::SIGSTOP as c_int;
 pub const SIGCONT: c_int = kernel::SIGCONT as c_int;
 /// Termination request.
 pub const SIGTERM: c_int = kernel::SIGTERM as c_int;
+/// Invalid memory access (an access the page's protection forbids, for one).
+pub const SIGSEGV: c_int = kernel::SIGSEGV as c_int;

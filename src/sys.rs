@@ -5,7 +5,8 @@
 //! [`Errno`]. Numbers and constants come from `linux-raw-sys` for the architecture
 //! being built.
 
-use core::ffi::{c_int, c_void};
+use core::ffi::{CStr, c_char, c_int, c_void};
+use core::marker::PhantomData;
 use core::sync::atomic::AtomicI32;
 
 use linux_raw_sys::general as kernel;
@@ -49,10 +50,64 @@ pub const AT_REMOVEDIR: c_int = kernel::AT_REMOVEDIR as c_int;
 pub const SIG_BLOCK: c_int = kernel::SIG_BLOCK as c_int;
 /// `rt_sigprocmask` how: remove from the blocked set.
 pub const SIG_UNBLOCK: c_int = kernel::SIG_UNBLOCK as c_int;
+/// `mmap`/[`mprotect`] protection: no access at all.
+pub const PROT_NONE: c_int = kernel::PROT_NONE as c_int;
+/// `mmap`/[`mprotect`] protection: executable.
+pub const PROT_EXEC: c_int = kernel::PROT_EXEC as c_int;
+
+/// [`mount`] flag: mount read-only.
+pub const MS_RDONLY: usize = kernel::MS_RDONLY as usize;
+/// [`mount`] flag: ignore set-user-ID and set-group-ID bits (and file capabilities).
+pub const MS_NOSUID: usize = kernel::MS_NOSUID as usize;
+/// [`mount`] flag: no access to device files.
+pub const MS_NODEV: usize = kernel::MS_NODEV as usize;
+/// [`mount`] flag: no program may be executed from this mount.
+pub const MS_NOEXEC: usize = kernel::MS_NOEXEC as usize;
+/// [`mount`] flag: writes are synchronous.
+pub const MS_SYNCHRONOUS: usize = kernel::MS_SYNCHRONOUS as usize;
+/// [`mount`] flag: change the flags (and `data`) of the existing mount at `target`.
+pub const MS_REMOUNT: usize = kernel::MS_REMOUNT as usize;
+/// [`mount`] flag: directory changes are synchronous.
+pub const MS_DIRSYNC: usize = kernel::MS_DIRSYNC as usize;
+/// [`mount`] flag: do not update access times.
+pub const MS_NOATIME: usize = kernel::MS_NOATIME as usize;
+/// [`mount`] flag: do not update access times of directories.
+pub const MS_NODIRATIME: usize = kernel::MS_NODIRATIME as usize;
+/// [`mount`] flag: make `source` (a file or directory) visible at `target` too; `fstype`
+/// and `data` are ignored.
+pub const MS_BIND: usize = kernel::MS_BIND as usize;
+/// [`mount`] flag: move the mount at `source` to `target`, atomically.
+pub const MS_MOVE: usize = kernel::MS_MOVE as usize;
 /// `mount` flag: apply to the whole subtree.
 pub const MS_REC: usize = kernel::MS_REC as usize;
+/// [`mount`] flag: do not log some kernel messages about the mount.
+pub const MS_SILENT: usize = kernel::MS_SILENT as usize;
+/// [`mount`] propagation flag: the mount can be neither bind-mounted nor propagated.
+pub const MS_UNBINDABLE: usize = kernel::MS_UNBINDABLE as usize;
 /// `mount` flag: make the mount private (no propagation).
 pub const MS_PRIVATE: usize = kernel::MS_PRIVATE as usize;
+/// [`mount`] propagation flag: receive mount events from the peer group, send none.
+pub const MS_SLAVE: usize = kernel::MS_SLAVE as usize;
+/// [`mount`] propagation flag: share mount events with a peer group.
+pub const MS_SHARED: usize = kernel::MS_SHARED as usize;
+/// [`mount`] flag: update access times only relative to modification times (the
+/// kernel's default).
+pub const MS_RELATIME: usize = kernel::MS_RELATIME as usize;
+/// [`mount`] flag: always update access times.
+pub const MS_STRICTATIME: usize = kernel::MS_STRICTATIME as usize;
+/// [`mount`] flag: keep time updates in memory only, writing them out lazily.
+pub const MS_LAZYTIME: usize = kernel::MS_LAZYTIME as usize;
+
+/// [`umount2`] flag: unmount even if busy (only some filesystems, such as NFS, support it).
+pub const MNT_FORCE: c_int = kernel::MNT_FORCE as c_int;
+/// [`umount2`] flag: detach the mount from the tree at once ("lazy unmount"); it stays
+/// usable through open descriptors and working directories until the last is gone.
+pub const MNT_DETACH: c_int = kernel::MNT_DETACH as c_int;
+/// [`umount2`] flag: mark an unused mount as expired (`EAGAIN`); a second call unmounts
+/// it if it is still unused.
+pub const MNT_EXPIRE: c_int = kernel::MNT_EXPIRE as c_int;
+/// [`umount2`] flag: do not follow `target` if it is a symbolic link.
+pub const UMOUNT_NOFOLLOW: c_int = kernel::UMOUNT_NOFOLLOW as c_int;
 
 /// Issues system call `nr` with no arguments and returns the raw result: a value, or
 /// -errno in `-4095..=-1` on every architecture (see [`Errno::from_syscall_return`]).
@@ -407,23 +462,425 @@ pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
     check(unsafe { arch::syscall2(nr, name.as_ptr() as usize, name.len()) }).map(drop)
 }
 
-/// `mount(2)`; `source`, `fstype` and `data` may be null.
+/// `mount(2)`: attaches the filesystem `source` of type `fstype` at `target`, or with
+/// [`MS_BIND`], [`MS_MOVE`], [`MS_REMOUNT`] or a propagation flag ([`MS_PRIVATE`],
+/// [`MS_SHARED`], [`MS_SLAVE`], [`MS_UNBINDABLE`]) changes existing mounts; `data` is
+/// the filesystem's options (`mode=755,size=1m` for tmpfs). `None` passes a null
+/// pointer, for the arguments a given operation ignores.
 ///
-/// # Safety
-/// Non-null pointers must point to NUL-terminated strings (`data`: what the filesystem
-/// expects).
-pub unsafe fn mount(
-    source: *const u8,
-    target: &core::ffi::CStr,
-    fstype: *const u8,
+/// This is safe: the kernel only reads the strings, and changes nothing but the mount
+/// tree, which no Rust guarantee rests on. (The kernel copies up to one page from
+/// `data`, stopping at unmapped memory: filesystems that take binary option structures
+/// instead of a string cannot be given one through this function.)
+///
+/// ```no_run
+/// use freeclone::sys;
+/// // What an init does first: /proc, and a tmpfs on /tmp.
+/// let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
+/// let quiet = sys::MS_NOSUID | sys::MS_NODEV | sys::MS_NOEXEC;
+/// sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), quiet, None)?;
+/// sys::mount(Some(c"tmpfs"), c"/tmp", Some(c"tmpfs"), sys::MS_NOSUID | sys::MS_NODEV, Some(c"mode=1777,size=16m"))?;
+/// // Keep later mounts of this mount namespace from propagating anywhere else.
+/// sys::mount(None, c"/", None, sys::MS_REC | sys::MS_PRIVATE, None)?;
+/// # Ok::<(), freeclone::Errno>(())
+/// ```
+///
+/// # Errors
+/// `EPERM` without `CAP_SYS_ADMIN` in the mount namespace's user namespace; `ENOENT` or
+/// `ENOTDIR` if `target` (or a path `source`) does not resolve; `ENODEV` for an
+/// unknown `fstype`; `EBUSY` if `source` is already mounted, or read-only remounting
+/// finds files open for writing; `EINVAL` for a combination the kernel refuses (for
+/// example moving a mount whose parent is shared, or `MS_REMOUNT` on a non-mount);
+/// `ENOTBLK` if `source` must be a block device and is not; `EACCES`, `ELOOP`,
+/// `ENAMETOOLONG`, `ENOMEM`, `EFAULT`.
+pub fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
     flags: usize,
-    data: *const u8,
+    data: Option<&CStr>,
 ) -> Result<(), Errno> {
     let nr = kernel::__NR_mount as usize;
     let ret = unsafe {
-        arch::syscall5(nr, source as usize, c_path(target), fstype as usize, flags, data as usize)
+        arch::syscall5(nr, c_path_or_null(source), c_path(target), c_path_or_null(fstype), flags, c_path_or_null(data))
     };
     check(ret).map(drop)
+}
+
+/// A string argument that may be absent: null when `None`.
+fn c_path_or_null(string: Option<&CStr>) -> usize {
+    string.map_or(0, c_path)
+}
+
+/// `umount2(2)`: detaches the mount at `target` (the mount point, not the device).
+/// `flags`: 0, or [`MNT_FORCE`], [`MNT_DETACH`], [`MNT_EXPIRE`], [`UMOUNT_NOFOLLOW`].
+/// Every architecture has this call; the legacy flagless `umount` exists only on some.
+///
+/// # Errors
+/// `EBUSY` if the mount is in use (an open file, a working directory, a mount below
+/// it) and [`MNT_DETACH`] is not given; `EINVAL` if `target` is not a mount point, or
+/// for [`MNT_EXPIRE`] with [`MNT_FORCE`] or [`MNT_DETACH`]; `EAGAIN` when
+/// [`MNT_EXPIRE`] marked the mount expired; `EPERM` without `CAP_SYS_ADMIN`;
+/// `ENOENT`, `ENAMETOOLONG`, `EFAULT`, `ENOMEM`.
+pub fn umount2(target: &CStr, flags: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_umount2 as usize;
+    check(unsafe { arch::syscall2(nr, c_path(target), flags as usize) }).map(drop)
+}
+
+/// `chroot(2)`: makes `path` the calling process's root directory: what `/` and `..`
+/// at the root resolve to from then on. The working directory does not change (it may
+/// stay outside the new root; `chdir(c"/")` after this is the usual step). Shared with
+/// the processes that share the caller's filesystem information (`CLONE_FS`).
+///
+/// # Errors
+/// `EPERM` without `CAP_SYS_CHROOT`; `ENOENT`, `ENOTDIR`, `EACCES`, `ELOOP`,
+/// `ENAMETOOLONG`, `EIO`, `ENOMEM`, `EFAULT`.
+pub fn chroot(path: &CStr) -> Result<(), Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_chroot as usize, c_path(path)) }).map(drop)
+}
+
+/// `pivot_root(2)`: in the caller's mount namespace, makes the mount at `new_root` the
+/// root mount and moves the old root mount to `put_old`, which must be at or under
+/// `new_root`. Every process of the namespace whose root or working directory was the
+/// old root moves to `new_root`. `pivot_root(".", ".")` stacks the old root on top of
+/// the new one, to be unmounted with [`umount2`].
+///
+/// # Errors
+/// `EINVAL` if `new_root` is not a mount point, `put_old` is not under it, the current
+/// root is not a mount point or has no parent mount (the initramfs `rootfs`: make a
+/// tmpfs the root first, with [`MS_MOVE`] onto `/` and [`chroot`], as `switch_root`
+/// does), or a parent mount is shared; `EBUSY` if `new_root` or `put_old` is the
+/// current root; `EPERM` without `CAP_SYS_ADMIN`; `ENOTDIR`, `ENOENT`, `EACCES`,
+/// `ELOOP`, `ENAMETOOLONG`, `ENOMEM`, `EFAULT`.
+pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Errno> {
+    let nr = kernel::__NR_pivot_root as usize;
+    check(unsafe { arch::syscall2(nr, c_path(new_root), c_path(put_old)) }).map(drop)
+}
+
+/// `unshare(2)`: moves the calling thread out of what it shares: into new namespaces
+/// for the `CLONE_NEW*` flags of [`flags`](crate::flags) (the child's side of `clone`'s
+/// flags, applied to the caller), or into private copies of its descriptor table
+/// (`CLONE_FILES`), filesystem information (`CLONE_FS`) or System V semaphore
+/// adjustments (`CLONE_SYSVSEM`). `CLONE_NEWPID` applies to the caller's next
+/// children, not to the caller. `CLONE_NEWNS` implies `CLONE_FS`; `CLONE_NEWUSER`
+/// implies `CLONE_FS` and `CLONE_THREAD`. `CLONE_VM`, `CLONE_SIGHAND` and
+/// `CLONE_THREAD` succeed only where nothing is shared, so they never unshare anything.
+///
+/// # Errors
+/// `EINVAL` for an unknown flag, or for `CLONE_THREAD`, `CLONE_SIGHAND`, `CLONE_VM`
+/// or `CLONE_NEWUSER` in a process with other threads; `EPERM` without
+/// `CAP_SYS_ADMIN` for a namespace (other than a user namespace); `EUSERS` or
+/// `ENOSPC` past the nesting or count limits of namespaces; `ENOMEM`.
+///
+/// # Safety
+/// With `CLONE_FILES`, when the descriptor table is shared (with threads, or with
+/// processes created with `CLONE_FILES`): from then on the caller has a copy, with
+/// the same numbers, that the others no longer see. A descriptor number must not cross
+/// between the copies afterwards (opened by another thread, it names a different file
+/// or none in the caller's table; closed by the caller, it stays open in theirs), so
+/// nothing that owns a descriptor in one table may be used from the other. Without
+/// `CLONE_FILES`, or when nothing shares the table, this call cannot cause undefined
+/// behaviour.
+pub unsafe fn unshare(flags: c_int) -> Result<(), Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_unshare as usize, flags as u32 as usize) }).map(drop)
+}
+
+/// `setns(2)`: moves the calling thread into the namespace that `fd` refers to: an
+/// open `/proc/<pid>/ns/<name>` file, or (Linux 5.8 and later) a PID file descriptor,
+/// whose namespaces named in `nstype` are all joined. `nstype` is 0 (any type) or the
+/// `CLONE_NEW*` flag the namespace must have, as a check. Joining a PID namespace
+/// applies to the caller's next children; a user namespace needs a single-threaded
+/// caller, a mount namespace a caller that does not share its filesystem
+/// information (`CLONE_FS`).
+///
+/// # Errors
+/// `EBADF` if `fd` is not open; `EINVAL` if `fd` is not a namespace (or PID) file,
+/// `nstype` does not match it, or the caller cannot join it (threads, shared
+/// filesystem information, a PID namespace that is not a descendant); `EPERM` without
+/// `CAP_SYS_ADMIN` over the namespace; `ESRCH` if the pidfd's process is gone;
+/// `ENOMEM`.
+pub fn setns(fd: c_int, nstype: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_setns as usize;
+    check(unsafe { arch::syscall2(nr, fd as usize, nstype as u32 as usize) }).map(drop)
+}
+
+/// `mprotect(2)`: sets the protection of the pages in `address..address + length`
+/// ([`PROT_NONE`], or [`PROT_READ`], [`PROT_WRITE`], [`PROT_EXEC`] combined). An
+/// access the new protection forbids raises `SIGSEGV`. `address` must be page-aligned;
+/// `length` is rounded up to whole pages.
+///
+/// Revoking access to memory in use is undefined behaviour, so this is `unsafe`:
+///
+/// ```compile_fail,E0133
+/// let page = core::ptr::null_mut();
+/// let _ = freeclone::sys::mprotect(page, 4096, freeclone::sys::PROT_NONE);
+/// ```
+///
+/// # Errors
+/// `EINVAL` if `address` is not page-aligned or `protection` has an unknown bit;
+/// `ENOMEM` if part of the range is not mapped (or the change would split a mapping
+/// beyond the maximum count); `EACCES` if the protection is not allowed for the
+/// mapping (write to a shared mapping of a file opened read-only, execute on a
+/// `noexec` mount).
+///
+/// # Safety
+/// Until the protection allows it again, nothing in the process (any thread, and
+/// without `CLONE_VM` any process sharing the pages through a shared mapping) may
+/// access the pages in a way the new protection forbids: no Rust reference may point
+/// into them if reading is revoked (the compiler may read through a live reference at
+/// any time), no `&mut` or other writable place if writing is revoked, and no code may
+/// run from them if execution is revoked. This includes what lies in the same pages
+/// as the range's first and last bytes (the range is widened to whole pages), the
+/// stack in use, and the code being executed.
+pub unsafe fn mprotect(address: *mut u8, length: usize, protection: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_mprotect as usize;
+    check(unsafe { arch::syscall3(nr, address as usize, length, protection as usize) }).map(drop)
+}
+
+/// One entry of an [`execve`] argument or environment array: a thin pointer to a C
+/// string that lives at least `'a`, or the null terminator [`CStrPtr::NULL`]. It has
+/// the layout of `const char *` (`&CStr` does not: it is a wide pointer), and safe code
+/// can only make one from a `&CStr` or as `NULL`, so it never dangles: the borrow
+/// checker refuses an array that outlives its strings.
+///
+/// ```compile_fail,E0597
+/// use freeclone::sys::{self, CStrArray, CStrArrayBuf};
+/// let argv;
+/// {
+///     let bytes = *b"short-lived\0";
+///     let name = core::ffi::CStr::from_bytes_with_nul(&bytes).unwrap();
+///     argv = CStrArrayBuf::new([name]);
+/// } // `bytes` ends here, while `argv` still points to it
+/// sys::execve(c"/bin/true", &argv, CStrArray::EMPTY);
+/// ```
+#[repr(transparent)]
+#[derive(Copy, Clone)]
+pub struct CStrPtr<'a> {
+    pointer: *const c_char,
+    string: PhantomData<&'a CStr>,
+}
+
+// SAFETY: a `CStrPtr` is a `&CStr` in another layout, and `&CStr` is `Send` and `Sync`.
+unsafe impl Send for CStrPtr<'_> {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for CStrPtr<'_> {}
+
+impl<'a> CStrPtr<'a> {
+    /// The null pointer that ends an array.
+    pub const NULL: CStrPtr<'static> = CStrPtr { pointer: core::ptr::null(), string: PhantomData };
+
+    /// A pointer to `string`, valid for as long as the borrow.
+    pub const fn new(string: &'a CStr) -> Self {
+        CStrPtr { pointer: string.as_ptr(), string: PhantomData }
+    }
+
+    /// Whether this is [`CStrPtr::NULL`].
+    pub const fn is_null(self) -> bool {
+        self.pointer.is_null()
+    }
+
+    /// The string, or `None` for [`CStrPtr::NULL`].
+    pub fn get(self) -> Option<&'a CStr> {
+        // SAFETY: a non-null pointer came from a `&'a CStr` (`new` is the only way).
+        (!self.is_null()).then(|| unsafe { CStr::from_ptr(self.pointer) })
+    }
+
+    /// The pointer the kernel receives.
+    pub const fn as_ptr(self) -> *const c_char {
+        self.pointer
+    }
+}
+
+impl<'a> From<&'a CStr> for CStrPtr<'a> {
+    fn from(string: &'a CStr) -> Self {
+        CStrPtr::new(string)
+    }
+}
+
+impl core::fmt::Debug for CStrPtr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.get() {
+            Some(string) => core::fmt::Debug::fmt(string, f),
+            None => f.write_str("NULL"),
+        }
+    }
+}
+
+/// A null-terminated array of C strings, as [`execve`]'s `argv` and `envp`: a slice of
+/// [`CStrPtr`] whose last entry is [`CStrPtr::NULL`]. It is borrowed like `CStr`; get
+/// one from a slice with [`CStrArray::new`] (which checks the terminator), from a
+/// fixed list of strings with [`CStrArrayBuf`] (which adds it), or use
+/// [`CStrArray::EMPTY`].
+///
+/// ```
+/// use freeclone::sys::{CStrArray, CStrPtr};
+/// let entries = [CStrPtr::new(c"/sbin/init"), CStrPtr::new(c"single"), CStrPtr::NULL];
+/// let argv = CStrArray::new(&entries).expect("ends in NULL");
+/// assert_eq!(argv.len(), 2);
+/// assert!(CStrArray::new(&entries[..2]).is_none()); // no terminator: refused
+/// ```
+#[repr(transparent)]
+pub struct CStrArray<'a>([CStrPtr<'a>]);
+
+impl<'a> CStrArray<'a> {
+    /// The array with no strings: only the terminator (`envp` of an empty environment).
+    pub const EMPTY: &'static CStrArray<'static> = match CStrArray::new(&[CStrPtr::NULL]) {
+        Some(array) => array,
+        None => unreachable!(),
+    };
+
+    /// `entries` as an array, if its last entry is [`CStrPtr::NULL`]; `None` otherwise
+    /// (an empty slice included). An earlier null ends the array there for the kernel.
+    pub const fn new<'s>(entries: &'s [CStrPtr<'a>]) -> Option<&'s CStrArray<'a>> {
+        match entries.last() {
+            Some(last) if last.is_null() => {
+                // SAFETY: `CStrArray` is a `repr(transparent)` wrapper of the slice.
+                Some(unsafe { &*(entries as *const [CStrPtr<'a>] as *const CStrArray<'a>) })
+            }
+            _ => None,
+        }
+    }
+
+    /// The entries, the terminator included.
+    pub const fn entries(&self) -> &[CStrPtr<'a>] {
+        &self.0
+    }
+
+    /// How many strings come before the first null entry (what the kernel counts).
+    pub fn len(&self) -> usize {
+        self.0.iter().take_while(|entry| !entry.is_null()).count()
+    }
+
+    /// Whether the first entry is null (no strings).
+    pub fn is_empty(&self) -> bool {
+        self.0[0].is_null()
+    }
+
+    /// The strings before the first null entry.
+    pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + '_ {
+        self.0.iter().map_while(|entry| entry.get())
+    }
+
+    /// The pointer the kernel receives: `const char *const[]`, null-terminated.
+    pub const fn as_ptr(&self) -> *const *const c_char {
+        self.0.as_ptr().cast()
+    }
+}
+
+impl core::fmt::Debug for CStrArray<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// `N` strings and the null terminator in one value, on the stack: a [`CStrArray`]
+/// that cannot lack its terminator, for argument lists known when writing the code.
+/// It dereferences to [`CStrArray`], so `&buffer` is an `execve` argument.
+///
+/// ```
+/// use freeclone::sys::CStrArrayBuf;
+/// let argv = CStrArrayBuf::new([c"/bin/sh", c"-c", c"echo hello"]);
+/// assert_eq!(argv.len(), 3);
+/// assert!(argv.entries()[3].is_null());
+/// ```
+#[repr(C)]
+pub struct CStrArrayBuf<'a, const N: usize> {
+    // `repr(C)`: the terminator directly follows the N entries, with no padding (same
+    // type), so the whole value is an array of N + 1 entries.
+    strings: [CStrPtr<'a>; N],
+    terminator: CStrPtr<'a>,
+}
+
+impl<'a, const N: usize> CStrArrayBuf<'a, N> {
+    /// The array of `strings`, null-terminated.
+    pub const fn new(strings: [&'a CStr; N]) -> Self {
+        let mut entries = [CStrPtr::NULL; N];
+        let mut index = 0;
+        while index < N {
+            entries[index] = CStrPtr::new(strings[index]);
+            index += 1;
+        }
+        CStrArrayBuf { strings: entries, terminator: CStrPtr::NULL }
+    }
+
+    /// The borrowed array.
+    pub const fn as_array(&self) -> &CStrArray<'a> {
+        let entries = core::ptr::slice_from_raw_parts((self as *const Self).cast::<CStrPtr<'a>>(), N + 1);
+        // SAFETY: `repr(C)` lays out the N entries and then the terminator contiguously
+        // (same size and alignment, so no padding): N + 1 initialized entries, the last
+        // null, borrowed for as long as `self`. `CStrArray` is a transparent slice.
+        unsafe { &*(entries as *const CStrArray<'a>) }
+    }
+}
+
+impl<'a, const N: usize> core::ops::Deref for CStrArrayBuf<'a, N> {
+    type Target = CStrArray<'a>;
+
+    fn deref(&self) -> &CStrArray<'a> {
+        self.as_array()
+    }
+}
+
+impl<const N: usize> core::fmt::Debug for CStrArrayBuf<'_, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_array(), f)
+    }
+}
+
+/// `execve(2)`: replaces the calling process's program with the program at `path`,
+/// started with the arguments `argv` (`argv[0]` is, by convention, its name) and the
+/// environment `envp` (`NAME=value` strings). On success it does not return: every
+/// other thread of the process is ended, the memory is replaced, descriptors marked
+/// close-on-exec are closed, and caught signals revert to their default action; the
+/// process ID stays, so the parent waits for the new program as for the old one.
+///
+/// The types make the kernel's requirements hold: both arrays end in a null pointer,
+/// and each string outlives the call.
+///
+/// ```no_run
+/// use core::convert::Infallible;
+/// use freeclone::{Errno, sys::{self, CStrArray, CStrArrayBuf}};
+///
+/// fn run_shell_command() -> Result<Infallible, Errno> {
+///     let argv = CStrArrayBuf::new([c"/bin/sh", c"-c", c"echo hello from $0"]);
+///     let envp = CStrArrayBuf::new([c"PATH=/usr/bin:/bin"]);
+///     Err(sys::execve(c"/bin/sh", &argv, &envp)) // returns only on failure
+/// }
+///
+/// // An init handing over to the next one, with an empty environment, falling back
+/// // to a second path if the first is missing:
+/// for init in [c"/sbin/init", c"/bin/init"] {
+///     match sys::execve(init, &CStrArrayBuf::new([init]), CStrArray::EMPTY) {
+///         Errno::ENOENT => continue,
+///         errno => return Err(errno),
+///     }
+/// }
+/// # let _ = run_shell_command;
+/// # Ok::<(), Errno>(())
+/// ```
+///
+/// Returns only on failure, with the reason. (If the kernel answered "success" without
+/// replacing the program, which only a seccomp filter returning errno 0 can make it
+/// do, the value is `Errno::from_raw(0)`.)
+///
+/// # Errors
+/// `ENOENT` if `path` or its interpreter does not exist; `EACCES` if it is not a
+/// regular file, lacks execute permission, or lies on a `noexec` mount; `ENOEXEC` if
+/// its format is not one this kernel runs (a binary for another architecture without a
+/// `binfmt_misc` handler); `E2BIG` if the strings are too long together; `ETXTBSY` if
+/// it is open for writing; `ENOTDIR`, `ELOOP`, `ENAMETOOLONG`, `EISDIR`, `EPERM`
+/// (set-user-ID under tracing or `no_new_privs` restrictions), `EAGAIN` (process
+/// limit after a UID change), `ENOMEM`, `EIO`, `EMFILE`/`ENFILE`, `EFAULT`.
+pub fn execve(path: &CStr, argv: &CStrArray<'_>, envp: &CStrArray<'_>) -> Errno {
+    let nr = kernel::__NR_execve as usize;
+    // SAFETY: `path` is NUL-terminated; both arrays end in a null entry and point only
+    // to NUL-terminated strings that live at least as long as this call. The kernel
+    // reads them before replacing the program (or returns an error).
+    let ret = unsafe { arch::syscall3(nr, c_path(path), argv.as_ptr() as usize, envp.as_ptr() as usize) };
+    match check(ret) {
+        Err(errno) => errno,
+        Ok(_) => Errno::from_raw(0),
+    }
 }
 
 /// `getuid(2)` (the 16-bit call on i386 and arm, which is enough for the IDs under
@@ -560,4 +1017,43 @@ pub unsafe fn reboot_power_off() -> Result<(), Errno> {
         )
     };
     check(ret).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_str_array_accepts_only_slices_ending_in_null() {
+        let entries = [CStrPtr::new(c"a"), CStrPtr::NULL, CStrPtr::new(c"after"), CStrPtr::NULL];
+        let array = CStrArray::new(&entries).unwrap();
+        // The kernel stops at the first null entry, and so do len and iter.
+        assert_eq!(array.len(), 1);
+        assert!(array.iter().eq([c"a"]));
+        assert!(CStrArray::new(&entries[..3]).is_none());
+        assert!(CStrArray::new(&[]).is_none());
+        assert!(CStrArray::EMPTY.is_empty() && CStrArray::EMPTY.entries().len() == 1);
+    }
+
+    #[test]
+    fn c_str_array_buf_is_its_strings_then_null_as_one_c_array() {
+        let buffer = CStrArrayBuf::new([c"/bin/sh", c"-c", c"true"]);
+        assert_eq!(core::mem::size_of_val(&buffer), 4 * core::mem::size_of::<*const c_char>());
+        let pointers = unsafe { core::slice::from_raw_parts(buffer.as_ptr(), 4) };
+        assert_eq!(pointers[0], c"/bin/sh".as_ptr());
+        assert_eq!(pointers[2], c"true".as_ptr());
+        assert!(pointers[3].is_null());
+        assert_eq!(buffer.len(), 3);
+        let empty = CStrArrayBuf::new([]);
+        assert!(empty.is_empty() && empty.entries()[0].is_null());
+    }
+
+    #[test]
+    fn mount_and_umount_flags_are_the_kernel_values() {
+        assert_eq!((MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC), (1, 2, 4, 8));
+        assert_eq!((MS_BIND, MS_MOVE, MS_REC), (4096, 8192, 16384));
+        assert_eq!((MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE), (1 << 18, 1 << 19, 1 << 20, 1 << 17));
+        assert_eq!((MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW), (1, 2, 4, 8));
+        assert_eq!((PROT_NONE, PROT_EXEC), (0, 4));
+    }
 }

@@ -45,7 +45,7 @@ impl Text {
         let _ = self.write_str(text);
     }
 
-    fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         // Cuts happen on a char boundary (see write_str), so this cannot fail.
         core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("<message not UTF-8>")
     }

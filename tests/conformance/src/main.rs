@@ -1,13 +1,16 @@
 //! freeclone's conformance program: one case per checkable statement of clone(2),
 //! the same source for every architecture. It prints `ok NAME`, `FAIL NAME: why` or
 //! `skip NAME: why` per case and ends with `N passed, N failed, N skipped`; it exits
-//! with 1 if any case failed.
+//! with 1 if any case failed. The calls an init makes besides clone (`unshare`,
+//! `setns`, `chroot`, `pivot_root`, `umount2`, `mprotect`, `execve`) have their cases
+//! in `init_calls`; run with `--exec-probe`, the program is `execve`'s target instead.
 
 #![no_std]
 #![no_main]
 
 mod errors;
 mod harness;
+mod init_calls;
 mod matrix;
 mod namespaces;
 mod sharing;
@@ -29,6 +32,11 @@ freeclone::entry!(main);
 
 fn main(rt: freeclone::rt::Runtime) -> i32 {
     let args = rt.args();
+    // Started by execve_replaces_the_program_image: check what execve passed, exit.
+    if init_calls::is_exec_probe(&args) {
+        return init_calls::exec_probe(&args);
+    }
+    init_calls::remember_program(&args);
     if !freeclone::rt::is_process_one() {
         return run_cases(&args);
     }
@@ -38,8 +46,7 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
     // unterminated on the serial console, which would swallow the first case's line.
     freeclone::println!("\ninit: freeclone's conformance program as PID 1");
     let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
-    let null = core::ptr::null();
-    if let Err(errno) = unsafe { sys::mount(c"proc".as_ptr().cast(), c"/proc", c"proc".as_ptr().cast(), 0, null) } {
+    if let Err(errno) = sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None) {
         freeclone::println!("init: mounting /proc failed: {errno}");
     }
     let status = freeclone::rt::supervise(&rt, || run_cases(&args));
@@ -112,6 +119,14 @@ const CASES: &[harness::Case] = &[
     ("io_sysvsem_untraced_and_ptrace_are_accepted", errors::io_sysvsem_untraced_and_ptrace_are_accepted),
     ("detached_bit_is_ignored", errors::detached_bit_is_ignored),
     ("pid_bit_is_pidfd_today", errors::pid_bit_is_pidfd_today),
+    ("unshare_newuts_gives_the_caller_its_own_hostname", init_calls::unshare_newuts_gives_the_caller_its_own_hostname),
+    ("setns_joins_the_namespace_of_an_fd", init_calls::setns_joins_the_namespace_of_an_fd),
+    ("chroot_changes_what_slash_resolves_to", init_calls::chroot_changes_what_slash_resolves_to),
+    ("pivot_root_moves_the_old_root_under_put_old", init_calls::pivot_root_moves_the_old_root_under_put_old),
+    ("umount2_detaches_a_mount", init_calls::umount2_detaches_a_mount),
+    ("mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv", init_calls::mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv),
+    ("execve_of_a_missing_path_is_enoent", init_calls::execve_of_a_missing_path_is_enoent),
+    ("execve_replaces_the_program_image", init_calls::execve_replaces_the_program_image),
 ];
 
 const STACK_SIZE: usize = 64 * 1024;

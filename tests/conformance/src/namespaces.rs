@@ -132,13 +132,12 @@ fn file_inside(directory: &CStr) -> ([u8; 64], usize) {
 
 extern "C" fn mount_and_create(arg: *mut c_void) -> c_int {
     let directory = unsafe { CStr::from_ptr(arg as *const core::ffi::c_char) };
-    let null = core::ptr::null();
     // Copied mounts stay in their peer groups: make ours private first, or the tmpfs
     // would propagate back to the parent's namespace.
-    if let Err(errno) = unsafe { sys::mount(null, c"/", null, sys::MS_REC | sys::MS_PRIVATE, null) } {
+    if let Err(errno) = sys::mount(None, c"/", None, sys::MS_REC | sys::MS_PRIVATE, None) {
         return 100 + errno.raw();
     }
-    if let Err(errno) = unsafe { sys::mount(c"tmpfs".as_ptr().cast(), directory, c"tmpfs".as_ptr().cast(), 0, null) } {
+    if let Err(errno) = sys::mount(Some(c"tmpfs"), directory, Some(c"tmpfs"), 0, None) {
         return 150 + errno.raw().min(50);
     }
     let (path, length) = file_inside(directory);
