@@ -449,8 +449,9 @@ fn tls_entry() -> u32 {
 /// rt_sigaction's `struct sigaction`.
 pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
 
-/// As glibc does on i386: `SA_RESTORER` with our own rt_sigreturn trampoline, rather
-/// than relying on the vDSO's.
+/// As glibc does on i386: `SA_RESTORER` with our own sigreturn trampoline, rather
+/// than relying on the vDSO's. Without `SA_SIGINFO` the kernel builds the old
+/// `struct sigframe`, which only `sigreturn` (not `rt_sigreturn`) undoes.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
     let mut action: SignalAction = unsafe { core::mem::zeroed() };
     action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
@@ -461,8 +462,13 @@ pub(crate) fn signal_action(handler: usize) -> SignalAction {
 
 #[unsafe(naked)]
 unsafe extern "C" fn signal_return() {
-    naked_asm!("mov eax, {rt_sigreturn}", "int 0x80", "ud2",
-        rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
+    naked_asm!(
+        "pop eax",               // the signal number: sigreturn finds the frame below it
+        "mov eax, {sigreturn}",
+        "int 0x80",
+        "ud2",
+        sigreturn = const linux_raw_sys::general::__NR_sigreturn,
+    )
 }
 
 /// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).

@@ -5,6 +5,7 @@
 mod arches;
 mod bench;
 mod build;
+mod cfi;
 mod debian;
 mod ia64;
 mod kernel;
@@ -176,6 +177,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
                 continue;
             }
         };
+        results.push(check_cfi(&arch.name, &binary));
         for &tier in &tiers {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
@@ -213,6 +215,28 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     println!("time: total: {:.1} s", total_start.elapsed().as_secs_f64());
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
+}
+
+/// The child's CFI, read from the built program (tier "cfi": checks of the binary,
+/// counted as cases).
+fn check_cfi(arch: &str, binary: &Path) -> RunResult {
+    let mut result = RunResult { arch: arch.into(), tier: "cfi".into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+    match cfi::check(binary) {
+        Ok(checks) => {
+            for check in checks {
+                match check.result {
+                    Ok(()) => result.passed += 1,
+                    Err(why) => {
+                        result.failed += 1;
+                        println!("  FAIL {}: {why}", check.name);
+                    }
+                }
+            }
+        }
+        Err(error) => result.error = Some(error),
+    }
+    println!("  {arch} cfi: {} passed, {} failed", result.passed, result.failed);
+    result
 }
 
 /// Builds examples/template as the README says and runs it with an argument that sets
