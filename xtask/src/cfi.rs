@@ -27,14 +27,17 @@ pub fn check(binary: &Path) -> Result<Vec<Check>, String> {
     let data = std::fs::read(binary).map_err(|error| format!("{}: {error}", binary.display()))?;
     let file = object::File::parse(&*data).map_err(|error| format!("{}: {error}", binary.display()))?;
     let regions = regions(&file)?;
-    // Thumb symbols carry bit 0; FDE addresses do not.
-    let symbol = |part: &str| {
+    // Functions only (not the assembler's local `.Lfunc_end` labels); Thumb symbols
+    // carry bit 0, FDE addresses do not.
+    let symbol = |what: &str, matches: &dyn Fn(&str) -> bool| {
         file.symbols()
-            .find(|symbol| symbol.name().is_ok_and(|name| name.contains(part)) && symbol.address() != 0)
+            .find(|symbol| symbol.kind() == object::SymbolKind::Text && symbol.name().is_ok_and(|name| !name.starts_with('.') && matches(name)))
             .map(|symbol| (symbol.address() & !1, symbol.size()))
-            .ok_or_else(|| format!("no symbol named like {part} in {}", binary.display()))
+            .ok_or_else(|| format!("no function {what} in {}", binary.display()))
     };
-    let (entry, entry_size) = symbol("clone_entry")?;
+    // `arch::clone_entry`, mangled the legacy way (`..11clone_entry17h<hash>E`) or v0's.
+    let is_clone_entry = |name: &str| name.contains("4arch11clone_entry17h") || name.ends_with("4arch11clone_entry");
+    let (entry, entry_size) = symbol("arch::clone_entry", &is_clone_entry)?;
     // A naked function's size covers its code; fall back to the bound the probes use.
     let entry_end = entry + if entry_size == 0 { 256 } else { entry_size };
     let in_entry: Vec<&Region> = regions.iter().filter(|region| region.start >= entry && region.start < entry_end).collect();
@@ -58,7 +61,7 @@ pub fn check(binary: &Path) -> Result<Vec<Check>, String> {
             None => Err(format!("no unwind region starts at the clone entry {entry:#x}")),
         },
     });
-    let (start, _) = symbol("__freeclone_start")?;
+    let (start, _) = symbol("__freeclone_start", &|name| name == "__freeclone_start")?;
     checks.push(Check {
         name: "cfi_process_entry_marks_the_return_address_undefined".into(),
         result: match regions.iter().find(|region| region.start == start) {
