@@ -560,6 +560,10 @@ pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -
     arg as usize as core::ffi::c_int
 }
 
+/// No register that a callee's own address must arrive in.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
+
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]
 pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;

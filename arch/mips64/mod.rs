@@ -369,6 +369,36 @@ pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -
     arg as usize as core::ffi::c_int
 }
 
+/// A `CloneFn` that returns `arg` only if it was called through t9 ($25), from which
+/// n64 PIC code computes $gp (`.cpsetup $25`); 127 otherwise.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+unsafe extern "C" fn return_arg_if_called_through_t9(arg: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        ".set push",
+        ".set noreorder",
+        "lui $8, %highest({this})",
+        "daddiu $8, $8, %higher({this})",
+        "dsll $8, $8, 16",
+        "daddiu $8, $8, %hi({this})",
+        "dsll $8, $8, 16",
+        "daddiu $8, $8, %lo({this})",
+        "bne $8, $25, 1f",
+        "move $2, $4",           // delay slot: arg, the answer if t9 was right
+        "jr $31",
+        "nop",
+        "1:",
+        "jr $31",
+        "li $2, 127",            // delay slot
+        ".set pop",
+        this = sym return_arg_if_called_through_t9,
+    )
+}
+
+/// n64's PIC rule: a function is entered with its own address in t9.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = Some(return_arg_if_called_through_t9);
+
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]
 pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;

@@ -64,7 +64,26 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix))
+    let call_register: &[harness::Case] = if probes::fn_checking_the_call_register().is_some() {
+        &[("fn_is_entered_with_its_address_in_the_register_pic_code_expects", fn_is_entered_with_its_address_in_the_register_pic_code_expects)]
+    } else {
+        &[]
+    };
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register))
+}
+
+/// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
+/// computes a wrong $gp (registered where the ABI has such a rule).
+fn fn_is_entered_with_its_address_in_the_register_pic_code_expects() -> Verdict {
+    let f = probes::fn_checking_the_call_register().ok_or_else(|| fail!("no such rule here"))?;
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let tid = unsafe { clone(f, stack.top(), SIGCHLD, 42 as *mut c_void, null_mut(), null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone failed: {errno}"))?;
+    match wait_exit_status(tid, 0)? {
+        42 => Ok(()),
+        127 => Err(fail!("fn was not entered with its own address in the ABI's call register")),
+        status => Err(fail!("the child exited with {status}")),
+    }
 }
 
 /// The cases every architecture runs.
