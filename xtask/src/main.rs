@@ -1,30 +1,29 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
-//! that can run it, `demo` builds and runs the examples.
+//! that can run it, `demo` builds and runs the examples, `run` runs any static binary.
 
-mod arches;
 mod bench;
 mod build;
 mod cfi;
-mod debian;
 mod ia64;
-mod kernel;
-mod setup;
 mod template;
-mod util;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
-use arches::Arch;
 use build::Program;
-use util::run_with_timeout;
+use xtask::arches::{Arch, Tier};
+use xtask::kernel::Console;
+use xtask::setup::Needs;
+use xtask::util::run_with_timeout;
+use xtask::{arches, debian, kernel, setup, util};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "freeclone's runner: setup, test, demo")]
+#[command(name = "cargo xtask", about = "freeclone's runner: setup, test, demo, bench, run")]
 enum Cli {
     /// Install what the selected architectures need (rust-src, stable targets, qemu).
     Setup(Selection),
@@ -32,11 +31,20 @@ enum Cli {
     Test(TestArgs),
     /// Build the examples per architecture and run them, showing what they print:
     /// spawn under qemu-user and natively, the manual's UTS-namespace example natively
-    /// and as /init of each real kernel.
+    /// and as /init of each real kernel, exit_status through `run` on every tier.
     Demo(Selection),
     /// Benchmarks: spawn latency (native, and as ratios under qemu-user), code size,
     /// binary size and child stack cost; tables on stdout and in target/bench/report.md.
     Bench(bench::BenchArgs),
+    /// Run any static Linux binary: `cargo xtask run [--arch a] [--tier user|native|kernel]
+    /// [--timeout s] <binary> [args...]`, the installed freeclone-run's command
+    /// (`cargo xtask run --help` for its options).
+    #[command(disable_help_flag = true)]
+    Run {
+        /// Passed to the runner unchanged.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -55,27 +63,6 @@ struct TestArgs {
     tier: Option<Vec<Tier>>,
 }
 
-/// Where a test program runs.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
-enum Tier {
-    /// Under qemu-user, which emulates the CPU and implements clone itself.
-    User,
-    /// Directly on the host, for the architectures the host runs natively.
-    Native,
-    /// As /init of the architecture's real Linux kernel under qemu-system.
-    Kernel,
-}
-
-impl Tier {
-    fn name(self) -> &'static str {
-        match self {
-            Tier::User => "user",
-            Tier::Native => "native",
-            Tier::Kernel => "kernel",
-        }
-    }
-}
-
 /// Per run, at most this long: a hang shows as a failed run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -83,11 +70,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli {
-        Cli::Setup(selection) => select(&root, &selection)
-            .and_then(|arches| setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))),
+        Cli::Setup(selection) => select(&selection)
+            .and_then(|arches| setup::run(&arches, &Needs::for_tiers(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))),
         Cli::Test(args) => test(&root, &args),
         Cli::Demo(selection) => demo(&root, &selection),
         Cli::Bench(args) => bench::run(&root, &args),
+        Cli::Run { args } => return xtask::run::main("cargo xtask run", args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,21 +90,8 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-fn select(root: &Path, selection: &Selection) -> Result<Vec<Arch>, String> {
-    arches::select(&arches::all(root)?, selection.arch.as_deref())
-}
-
-fn needs(arches: &[Arch], tiers: &[Tier]) -> setup::Needs {
-    let qemu_system = if tiers.contains(&Tier::Kernel) {
-        arches.iter().filter_map(|arch| arch.kernel.as_ref()).map(|spec| (spec.qemu_package.clone(), spec.qemu_system.clone())).collect()
-    } else {
-        Vec::new()
-    };
-    setup::Needs {
-        qemu_user: tiers.contains(&Tier::User),
-        ia64_binutils: arches.iter().any(|arch| arch.rust_target.is_none()),
-        qemu_system,
-    }
+fn select(selection: &Selection) -> Result<Vec<Arch>, String> {
+    arches::select(&arches::all()?, selection.arch.as_deref())
 }
 
 /// Prints how long a phase took, so CI logs show where the time goes.
@@ -142,9 +117,9 @@ struct RunResult {
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let total_start = Instant::now();
-    let arches = select(root, &args.selection)?;
+    let arches = select(&args.selection)?;
     let tiers: Vec<Tier> = args.tier.clone().unwrap_or_else(|| vec![Tier::User, Tier::Native, Tier::Kernel]);
-    timed("setup", || setup::run(&arches, &needs(&arches, &tiers)))?;
+    timed("setup", || setup::run(&arches, &Needs::for_tiers(&arches, &tiers)))?;
     let mut apt = debian::Apt::default();
 
     let mut results: Vec<RunResult> = Vec::new();
@@ -191,7 +166,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
                 }
                 continue;
             }
-            let Some(mut command) = runner(arch, tier, &binary) else { continue };
+            let Some(mut command) = arch.direct_command(tier, &binary) else { continue };
             let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
                 run_conformance(&arch.name, tier.name(), &mut command)
             });
@@ -249,22 +224,33 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
         Err(error) => return results.push(RunResult::error(&name, "build", error)),
     };
     for &tier in tiers {
-        let Some(mut command) = runner(arch, tier, &binary) else { continue };
-        command.arg(template::EXIT_STATUS.to_string());
-        let mut result = RunResult { arch: name.clone(), tier: tier.name().into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
-        match run_with_timeout(&mut command, RUN_TIMEOUT) {
-            Ok(finished) => {
-                result.seconds = finished.elapsed.as_secs_f64();
-                match template::verdict(&finished.output, finished.code) {
-                    Ok(()) => result.passed = 1,
-                    Err(why) => {
-                        println!("  FAIL {name} {}: {why}; its output:\n{}", tier.name(), finished.output);
-                        result.failed = 1;
-                    }
-                }
-            }
-            Err(error) => result.error = Some(error),
+        let runs_here = match tier {
+            Tier::Kernel => arch.kernel.is_some(),
+            _ => arch.direct_command(tier, &binary).is_some(),
+        };
+        if !runs_here {
+            continue;
         }
+        // Through the runner users have: `cargo xtask run --arch A --tier T <binary> 3`.
+        let args = xtask::run::RunArgs {
+            arch: Some(arch.name.clone()),
+            tier: Some(tier),
+            timeout: Some(RUN_TIMEOUT.as_secs()),
+            binary: binary.clone(),
+            args: vec![template::EXIT_STATUS.to_string().into()],
+        };
+        println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), template::EXIT_STATUS);
+        let start = Instant::now();
+        let mut result = RunResult { arch: name.clone(), tier: tier.name().into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+        match xtask::run::run(&args) {
+            Ok(status) if i32::from(status) == template::EXIT_STATUS => result.passed = 1,
+            Ok(status) => {
+                println!("  FAIL {name} {}: the run ended with {status}, not the child's {}", tier.name(), template::EXIT_STATUS);
+                result.failed = 1;
+            }
+            Err(error) => result.error = Some(error.message),
+        }
+        result.seconds = start.elapsed().as_secs_f64();
         println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
         results.push(result);
     }
@@ -295,7 +281,8 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     result
 }
 
-/// The qemu-system command that boots `arch`'s kernel with `program` as /init.
+/// The qemu-system command that boots `arch`'s kernel with `program` as /init, its
+/// initramfs kept under target/kernel/ for a look afterwards.
 fn boot_command(
     root: &Path,
     arch: &Arch,
@@ -304,25 +291,9 @@ fn boot_command(
     name: &str,
     apt: &mut debian::Apt,
 ) -> Result<Command, String> {
-    let image = kernel::ensure_kernel(spec, apt)?;
     let dir = root.join("target").join("kernel").join(&arch.name);
     std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-    let initramfs = dir.join(format!("{name}.cpio"));
-    kernel::write_initramfs(program, &initramfs)?;
-    Ok(kernel::boot_command(spec, &image, &initramfs))
-}
-
-/// The command that runs `binary` on `tier`, if that tier can run this architecture.
-fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
-    match tier {
-        Tier::Kernel => None,
-        Tier::User => {
-            let mut command = Command::new(arch.qemu_user.as_ref()?);
-            command.arg(binary);
-            Some(command)
-        }
-        Tier::Native => arch.runs_natively().then(|| Command::new(binary)),
-    }
+    kernel::prepare_boot(spec, program, &[], &dir.join(format!("{name}.cpio")), apt)
 }
 
 impl RunResult {
@@ -339,7 +310,7 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
     };
     let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: finished.elapsed.as_secs_f64() };
     let mut closing = None;
-    for line in finished.output.lines().map(strip_terminal_controls) {
+    for line in finished.output.lines().map(kernel::strip_terminal_controls) {
         let line = line.as_str();
         if line.starts_with("ok ") {
             result.passed += 1;
@@ -384,28 +355,6 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
     result
 }
 
-/// A console line without carriage returns and terminal escape sequences (a PC BIOS
-/// resets the terminal right before the kernel's first output).
-fn strip_terminal_controls(line: &str) -> String {
-    let mut text = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {}
-            '\x1b' => {
-                // CSI: ESC [ parameters final-byte; anything else: ESC and one character.
-                if chars.next_if_eq(&'[').is_some() {
-                    while chars.next().is_some_and(|c| !('@'..='~').contains(&c)) {}
-                } else {
-                    chars.next();
-                }
-            }
-            c => text.push(c),
-        }
-    }
-    text
-}
-
 /// `N passed, N failed, N skipped`.
 fn parse_closing_line(line: &str) -> Option<(usize, usize, usize)> {
     let mut numbers = line.split(", ").zip(["passed", "failed", "skipped"]).map(|(part, word)| {
@@ -433,8 +382,8 @@ fn print_table(results: &[RunResult]) {
 }
 
 fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
-    let arches = select(root, selection)?;
-    setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))?;
+    let arches = select(selection)?;
+    setup::run(&arches, &Needs::for_tiers(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))?;
     let mut failures = Vec::new();
     let mut apt = debian::Apt::default();
     for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
@@ -442,7 +391,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
         match build::freestanding(root, arch, Program::Example("spawn")) {
             Ok(binary) => {
                 for tier in [Tier::User, Tier::Native] {
-                    if let Some(mut command) = runner(arch, tier, &binary) {
+                    if let Some(mut command) = arch.direct_command(tier, &binary) {
                         show_demo_run(&arch.name, tier, &mut command, &mut failures);
                     }
                 }
@@ -454,7 +403,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
         println!("== {}: examples/uts_namespace.rs (the manual's example)", arch.name);
         match build::freestanding(root, arch, Program::Example("uts_namespace")) {
             Ok(binary) => {
-                if let Some(mut command) = runner(arch, Tier::Native, &binary) {
+                if let Some(mut command) = arch.direct_command(Tier::Native, &binary) {
                     show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
                 }
                 if let Some(spec) = &arch.kernel {
@@ -462,6 +411,15 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
                         Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
                         Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
                     }
+                }
+            }
+            Err(error) => failures.push(format!("{}: {error}", arch.name)),
+        }
+        println!("== {}: examples/exit_status.rs through `cargo xtask run` (its status is the run's)", arch.name);
+        match build::freestanding(root, arch, Program::Example("exit_status")) {
+            Ok(binary) => {
+                for tier in arch.tiers() {
+                    show_exit_status_run(arch, tier, &binary, &mut failures);
                 }
             }
             Err(error) => failures.push(format!("{}: {error}", arch.name)),
@@ -476,17 +434,38 @@ fn show_demo_run(arch: &str, tier: Tier, command: &mut Command, failures: &mut V
     println!("-- {arch} on tier {}: {}", tier.name(), format_command(command));
     match run_with_timeout(command, RUN_TIMEOUT) {
         Ok(finished) => {
-            let program_lines = finished.output.lines().map(strip_terminal_controls).filter(|line| {
-                tier != Tier::Kernel || ["uts.", "clone", "child", "init:", "parent", "sethostname", "mmap"].iter().any(|prefix| line.starts_with(prefix))
-            });
-            for line in program_lines {
-                println!("   {line}");
+            let mut console = Console::default();
+            for line in finished.output.lines() {
+                let text = if tier == Tier::Kernel { console.program_text(line) } else { line.to_string() + "\n" };
+                for line in text.lines() {
+                    println!("{}", format!("   {line}").trim_end());
+                }
             }
             if finished.code != Some(0) {
                 failures.push(format!("{arch} {}: exit code {:?}", tier.name(), finished.code));
+            } else if tier == Tier::Kernel && console.end != Some(kernel::BootEnd::PoweredOff) {
+                failures.push(format!("{arch} kernel: the program did not power the machine off ({:?})", console.end));
             }
         }
         Err(error) => failures.push(format!("{arch} {}: {error}", tier.name())),
+    }
+}
+
+/// Runs examples/exit_status with `3 "two words"` through the runner, which must end
+/// with the program's status, 3.
+fn show_exit_status_run(arch: &Arch, tier: Tier, binary: &Path, failures: &mut Vec<String>) {
+    let args = xtask::run::RunArgs {
+        arch: Some(arch.name.clone()),
+        tier: Some(tier),
+        timeout: Some(RUN_TIMEOUT.as_secs()),
+        binary: binary.to_path_buf(),
+        args: vec!["3".into(), "two words".into()],
+    };
+    println!("-- {} on tier {}: cargo xtask run --arch {} --tier {} {} 3 'two words'", arch.name, tier.name(), arch.name, tier.name(), binary.display());
+    match xtask::run::run(&args) {
+        Ok(3) => println!("   exit status 3, as the program said"),
+        Ok(status) => failures.push(format!("{} {}: exit_status 3 ended the run with {status}", arch.name, tier.name())),
+        Err(error) => failures.push(format!("{} {}: {}", arch.name, tier.name(), error.message)),
     }
 }
 
@@ -501,13 +480,7 @@ fn format_command(command: &Command) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_closing_line, strip_terminal_controls};
-
-    #[test]
-    fn console_lines_lose_escape_sequences_and_carriage_returns() {
-        assert_eq!(strip_terminal_controls("\x1bc\x1b[?7l\x1b[2Jok case\r"), "ok case");
-        assert_eq!(strip_terminal_controls("plain"), "plain");
-    }
+    use super::parse_closing_line;
 
     #[test]
     fn closing_line_is_parsed_only_in_its_exact_form() {
