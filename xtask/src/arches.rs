@@ -25,6 +25,9 @@ pub struct Arch {
     pub elf: ElfIdentity,
     /// The qemu-user emulator that runs the target's binaries.
     pub qemu_user: Option<String>,
+    /// The CPU qemu-user emulates (`-cpu`), where its default would accept code that
+    /// the target's own CPUs do not run (armv5te on qemu-arm's ARMv7 default).
+    pub qemu_user_cpu: Option<String>,
     /// Whether a stable rust-std exists for the target (the library must build on it).
     #[serde(default)]
     pub stable_rust_std: bool,
@@ -87,6 +90,9 @@ impl Arch {
             Tier::Kernel => None,
             Tier::User => {
                 let mut command = Command::new(self.qemu_user.as_ref()?);
+                if let Some(cpu) = &self.qemu_user_cpu {
+                    command.args(["-cpu", cpu]);
+                }
                 command.arg(binary);
                 Some(command)
             }
