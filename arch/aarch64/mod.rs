@@ -242,15 +242,7 @@ unsafe extern "C" fn za_disable() {
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) type TlsArgument = *mut c_void;
-
-pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
-    thread_pointer
-}
-
-pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
-    *argument
-}
+pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: tpidr_el0, which `CLONE_SETTLS` set to `tls`.
 #[inline(always)]
@@ -262,20 +254,8 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`.
-pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
-
 /// The kernel returns from handlers through the vDSO's trampoline: no restorer needed.
-pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
-}
+pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 

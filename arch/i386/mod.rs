@@ -446,18 +446,13 @@ fn tls_entry() -> u32 {
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`.
-pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action_handler};
 
 /// As glibc does on i386: `SA_RESTORER` with our own sigreturn trampoline, rather
 /// than relying on the vDSO's. Without `SA_SIGINFO` the kernel builds the old
 /// `struct sigframe`, which only `sigreturn` (not `rt_sigreturn`) undoes.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
-    action.sa_restorer = Some(signal_return);
-    action
+    crate::arch_generic::signals::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]
@@ -469,11 +464,6 @@ unsafe extern "C" fn signal_return() {
         "ud2",
         sigreturn = const linux_raw_sys::general::__NR_sigreturn,
     )
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
 }
 
 // ---- _start ----

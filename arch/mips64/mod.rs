@@ -193,15 +193,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) type TlsArgument = *mut c_void;
-
-pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
-    thread_pointer
-}
-
-pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
-    *argument
-}
+pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
 /// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).
