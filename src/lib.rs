@@ -61,10 +61,6 @@
 #[cfg_attr(target_arch = "mips64", path = "../arch/mips64/mod.rs")]
 #[cfg_attr(target_arch = "s390x", path = "../arch/s390x/mod.rs")]
 mod arch;
-// What most architectures share; each module above re-exports it or says how it
-// differs.
-#[path = "../arch/generic/mod.rs"]
-mod arch_generic;
 #[cfg(not(any(
     target_arch = "x86_64",
     target_arch = "x86",

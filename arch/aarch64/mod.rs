@@ -242,7 +242,9 @@ unsafe extern "C" fn za_disable() {
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: tpidr_el0, which `CLONE_SETTLS` set to `tls`.
 #[inline(always)]
@@ -255,7 +257,9 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 // ---- Signals ----
 
 /// The kernel returns from handlers through the vDSO's trampoline: no restorer needed.
-pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action, signal_action_handler};
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 

@@ -446,13 +446,15 @@ fn tls_entry() -> u32 {
 
 // ---- Signals ----
 
-pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action_handler};
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
 /// As glibc does on i386: `SA_RESTORER` with our own sigreturn trampoline, rather
 /// than relying on the vDSO's. Without `SA_SIGINFO` the kernel builds the old
 /// `struct sigframe`, which only `sigreturn` (not `rt_sigreturn`) undoes.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    crate::arch_generic::signals::signal_action_with_restorer(handler, signal_return)
+    generic_signals::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]

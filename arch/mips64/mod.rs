@@ -193,7 +193,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
 /// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).

@@ -162,7 +162,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: access registers a0 (high half) and a1 (low half), which
 /// `CLONE_SETTLS` set from `tls`.
@@ -184,7 +186,9 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 /// The kernel returns from handlers through its own trampoline (vDSO or signal page):
 /// no restorer needed.
-pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action, signal_action_handler};
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 

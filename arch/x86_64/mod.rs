@@ -164,7 +164,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) use crate::arch_generic::tls::{TlsArgument, tls_argument, tls_argument_pointer};
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer. x86_64's TLS ABI keeps a pointer to itself at fs:0, so this
 /// reads the fs base that `CLONE_SETTLS` set, provided the TLS block honours that rule.
@@ -177,12 +179,14 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 // ---- Signals ----
 
-pub(crate) use crate::arch_generic::signals::{SignalAction, signal_action_handler};
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
 /// x86_64's kernel delivers a handler only with `SA_RESTORER` and a user-space
 /// trampoline that calls rt_sigreturn.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    crate::arch_generic::signals::signal_action_with_restorer(handler, signal_return)
+    generic_signals::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]
