@@ -135,6 +135,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     if let Err(error) = template::check_readme(root) {
         results.push(RunResult::error("template", "readme", error));
     }
+    results.push(timed("std program with rt", || test_std_with_rt(root)));
 
     for arch in &arches {
         if arch.rust_target.is_none() {
@@ -190,6 +191,42 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     println!("time: total: {:.1} s", total_start.elapsed().as_secs_f64());
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
+}
+
+/// `rt` is additive: a std program that has it on (tests/std-with-rt) builds with the
+/// host's toolchain, links with glibc's `_start`, and runs.
+fn test_std_with_rt(root: &Path) -> RunResult {
+    println!("build: tests/std-with-rt (a std program with freeclone's rt feature on)");
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(root.join("tests").join("std-with-rt"))
+        .args(["run", "stable", "cargo", "run", "--quiet", "--release"])
+        .env("CARGO_TARGET_DIR", root.join("target").join("std-with-rt"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    run_std_program("host", "std+rt", &mut command)
+}
+
+/// Runs the std program, which must exit 0 having printed its std and its `rt` line.
+fn run_std_program(arch: &str, tier: &str, command: &mut Command) -> RunResult {
+    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+    match run_with_timeout(command, RUN_TIMEOUT) {
+        Ok(finished) => {
+            result.seconds = finished.elapsed.as_secs_f64();
+            let printed = |prefix: &str| finished.output.lines().any(|line| line.starts_with(prefix));
+            if finished.code == Some(0) && printed("rt's println in a std program; std threads summed to 12") && printed("std's println") {
+                result.passed = 1;
+            } else {
+                result.failed = 1;
+                println!("  FAIL std program with rt: exit code {:?}, output:\n{}", finished.code, finished.output);
+            }
+        }
+        Err(error) => result.error = Some(error),
+    }
+    println!("  {arch} {tier}: {}", if result.passed == 1 { "ok" } else { "FAILED" });
+    result
 }
 
 /// The child's CFI, read from the built program (tier "cfi": checks of the binary,

@@ -85,6 +85,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_packaged_crate_has_its_licenses_and_none_of_the_repository_tooling() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let output = std::process::Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args(["package", "--list", "--allow-dirty", "--package", "freeclone"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let files = String::from_utf8(output.stdout).unwrap();
+        let files: Vec<&str> = files.lines().collect();
+        for wanted in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "src/lib.rs", "src/rt/mem.rs", "arch/README.md"] {
+            assert!(files.contains(&wanted), "the package lacks {wanted}: {files:?}");
+        }
+        for unwanted in [".ci/", ".cargo/", "bench/", "tests/", "xtask/", "examples/template/"] {
+            assert!(!files.iter().any(|file| file.starts_with(unwanted)), "the package ships {unwanted}: {files:?}");
+        }
+    }
+
+    #[test]
     fn the_readme_shows_the_template() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         check_readme(root).unwrap();
