@@ -1,5 +1,8 @@
 //! The `flags` argument of `clone()`: every `CLONE_*` constant of the manual page, as C
-//! ints (for [`clone`](crate::clone)'s `flags`) and as the typed [`CloneFlags`].
+//! ints (for [`clone`](crate::clone)'s `flags`) and as the typed [`CloneFlags`]; and
+//! the flags only `clone3()` can pass, as `u64` for
+//! [`CloneArgs::flags`](crate::CloneArgs::flags) (bits 32 and 33), and `CLONE_NEWTIME`,
+//! whose bit `clone()` reads as part of the exit signal.
 //!
 //! Values come from `linux-raw-sys`; the three obsolete flags the kernel's headers no
 //! longer name are defined here with their historical bit.
@@ -64,6 +67,26 @@ pub const CLONE_NEWPID: c_int = kernel::CLONE_NEWPID as c_int;
 pub const CLONE_NEWNET: c_int = kernel::CLONE_NEWNET as c_int;
 /// Share the caller's I/O context (disk scheduling).
 pub const CLONE_IO: c_int = kernel::CLONE_IO as c_int;
+
+/// `clone3()` only (since Linux 5.5): "all signals that are handled in the parent are
+/// reset to their default dispositions (`SIG_DFL`) in the child" (ignored ones stay
+/// ignored). "Specifying this flag together with `CLONE_SIGHAND` is nonsensical and
+/// disallowed" (`EINVAL`). Bit 32: it does not fit `clone()`'s `int`, hence a `u64`
+/// for [`CloneArgs::flags`](crate::CloneArgs::flags).
+pub const CLONE_CLEAR_SIGHAND: u64 = kernel::CLONE_CLEAR_SIGHAND;
+/// `clone3()` only (since Linux 5.7): create the child in the version 2 cgroup that
+/// `cl_args.cgroup` refers to (a descriptor of the cgroup's directory, opened
+/// `O_RDONLY` or `O_PATH`), instead of its parent's; "all of the usual restrictions
+/// (described in cgroups(7)) on placing a process into a version 2 cgroup apply"
+/// (`EACCES`, `EBUSY` if a domain controller is enabled there, `EOPNOTSUPP`). Bit 33,
+/// a `u64` as [`CLONE_CLEAR_SIGHAND`].
+pub const CLONE_INTO_CGROUP: u64 = kernel::CLONE_INTO_CGROUP;
+/// Start the child in a new time namespace (since Linux 5.6; `CAP_SYS_ADMIN`). Its
+/// bit, `0x80`, lies inside [`CSIGNAL`], `clone()`'s exit-signal byte, so `clone()`
+/// cannot express it (it would read as exit signal 128): use `clone3()`, whose exit
+/// signal has a field of its own, or `unshare(2)`. `clone3()` rejects every other bit
+/// of that byte in `flags` (`EINVAL`).
+pub const CLONE_NEWTIME: c_int = kernel::CLONE_NEWTIME as c_int;
 
 bitflags::bitflags! {
     /// The `flags` argument as a typed set. The low byte ([`CloneFlags::CSIGNAL`]) holds
@@ -174,6 +197,14 @@ mod tests {
         assert_eq!(CLONE_PID, 0x1000);
         assert_eq!(CLONE_STOPPED, CLONE_NEWCGROUP);
         assert_eq!(CLONE_DETACHED, 0x0040_0000);
+    }
+
+    #[test]
+    fn clone3_only_flags_are_above_the_int_or_inside_the_signal_byte() {
+        assert_eq!(CLONE_CLEAR_SIGHAND, 1 << 32);
+        assert_eq!(CLONE_INTO_CGROUP, 1 << 33);
+        assert_eq!(CLONE_NEWTIME, 0x80);
+        assert_eq!(CLONE_NEWTIME & CSIGNAL, CLONE_NEWTIME);
     }
 
     #[test]

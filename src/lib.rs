@@ -80,6 +80,7 @@ pub use arch::UserDesc;
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
 
+mod clone_args;
 mod errno;
 pub mod flags;
 #[cfg(feature = "probes")]
@@ -95,6 +96,7 @@ pub mod tls;
 
 use core::ffi::{c_int, c_void};
 
+pub use clone_args::{CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2, CloneArgs, RawCloneArgs};
 pub use errno::Errno;
 pub use flags::CloneFlags;
 

@@ -1,17 +1,17 @@
-//! The raw layer: system calls by number, the raw `clone` system call, and the few
-//! thin wrappers that programs built on this crate (and its tests) need.
+//! The raw layer: system calls by number, the raw `clone` and `clone3` system calls,
+//! and the few thin wrappers that programs built on this crate (and its tests) need.
 //!
 //! Every wrapper is one system call with the kernel's semantics; errors come back as
 //! [`Errno`]. Numbers and constants come from `linux-raw-sys` for the architecture
 //! being built.
 
-use core::ffi::{CStr, c_char, c_int, c_void};
+use core::ffi::{CStr, c_char, c_int, c_short, c_void};
 use core::marker::PhantomData;
 use core::sync::atomic::AtomicI32;
 
 use linux_raw_sys::general as kernel;
 
-use crate::{Errno, arch, pid_t};
+use crate::{CloneArgs, Errno, RawCloneArgs, arch, pid_t};
 
 /// `wait4` option: return at once if no child has changed state.
 pub const WNOHANG: c_int = kernel::WNOHANG as c_int;
@@ -216,6 +216,110 @@ pub unsafe fn clone(
         )
     };
     check(ret).map(|tid| tid as pid_t)
+}
+
+/// The raw `clone3()` system call (since Linux 5.3) with the arguments `args` packs:
+/// "as with fork(2), clone3() returns in both the parent and the child. It returns 0
+/// in the child process and returns the PID of the child in the parent." The size
+/// passed is [`CloneArgs::size`], the smallest version that carries the fields in use.
+///
+/// ```no_run
+/// use freeclone::{CloneArgs, flags::CLONE_NEWPID, signal::SIGCHLD, sys};
+/// let args = CloneArgs::new().clone_flags(CLONE_NEWPID).exit_signal(SIGCHLD);
+/// // SAFETY: no CLONE_VM: the child continues on a copy of this stack.
+/// match unsafe { sys::clone3(&args) }? {
+///     0 => sys::exit_group(if sys::getpid() == 1 { 0 } else { 1 }), // the child
+///     pid => assert_eq!(sys::exit_status(sys::wait4(pid, 0)?.1), Some(0)),
+/// }
+/// # Ok::<(), freeclone::Errno>(())
+/// ```
+///
+/// # Errors
+/// The kernel's, unchanged: `ENOSYS` from a kernel before 5.3 (and from qemu-user,
+/// which does not implement it); `EINVAL` for an invalid combination of flags, an
+/// exit signal outside `CSIGNAL`, a stack with a zero size or a size without a stack,
+/// `CLONE_SIGHAND` with `CLONE_CLEAR_SIGHAND`; `EPERM`, `EEXIST`, `EBUSY`, `EACCES`,
+/// `EOPNOTSUPP` as the manual lists them; `EAGAIN`, `ENOMEM`.
+///
+/// # Safety
+/// As [`clone`] (the raw call), with `args`' fields for its arguments:
+/// - Without a stack in `args`, the child continues on a copy of the caller's stack,
+///   so the flags must not contain `CLONE_VM` (the two would share one stack).
+/// - With a stack, the child returns from this function on that stack, where the
+///   caller's frames are not: it cannot return from here, nor run any code that reads
+///   the caller's stack. (A `fn(arg)` entry for clone3 is yet to come.)
+/// - With `CLONE_VM`, `CLONE_FILES`, `CLONE_SIGHAND` or `CLONE_THREAD`, the child
+///   shares that state with the caller without any synchronization this crate
+///   provides; with `CLONE_VM` its stack must stay mapped until it has exited.
+/// - `CLONE_SETTLS`' thread pointer must be one the child's code can live with.
+///   (Every pointer in `args` is valid: [`CloneArgs`] borrows what it points to.)
+pub unsafe fn clone3(args: &CloneArgs<'_>) -> Result<pid_t, Errno> {
+    unsafe { clone3_raw(args.as_raw(), args.size()) }
+}
+
+/// The `clone3()` system call with any `size`, for what [`CloneArgs`] does not build:
+/// a size other than a published version's, or values a typed field cannot hold. The
+/// kernel accepts sizes from [`CLONE_ARGS_SIZE_VER0`](crate::CLONE_ARGS_SIZE_VER0) up to
+/// a page, reads what it knows and requires the rest to be zero; less is `EINVAL`,
+/// more than a page or a non-zero byte it does not know `E2BIG`.
+///
+/// # Safety
+/// As [`clone3`]; in addition `args` must point to `size` readable bytes, and every
+/// pointer in them must be valid for what the flags make the kernel do with it.
+pub unsafe fn clone3_raw(args: *const RawCloneArgs, size: usize) -> Result<pid_t, Errno> {
+    let nr = kernel::__NR_clone3 as usize;
+    check(unsafe { arch::syscall2(nr, args as usize, size) }).map(|pid| pid as pid_t)
+}
+
+/// `poll`'s `struct pollfd`: a descriptor, the events asked for and those that
+/// happened.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PollFd {
+    /// The descriptor (a negative one is ignored and its `revents` set to 0).
+    pub fd: c_int,
+    /// The events asked for: [`POLLIN`], ...
+    pub events: c_short,
+    /// Filled in by the kernel: the events that happened, [`POLLHUP`] and [`POLLERR`]
+    /// included even if not asked for.
+    pub revents: c_short,
+}
+
+const _: () = assert!(core::mem::size_of::<PollFd>() == core::mem::size_of::<kernel::pollfd>());
+
+impl PollFd {
+    /// Asks for `events` on `fd`.
+    pub const fn new(fd: c_int, events: c_short) -> Self {
+        PollFd { fd, events, revents: 0 }
+    }
+}
+
+/// [`poll`] event: there is data to read (for a PID file descriptor: the process has
+/// terminated).
+pub const POLLIN: c_short = kernel::POLLIN as c_short;
+/// [`poll`] event: writing will not block.
+pub const POLLOUT: c_short = kernel::POLLOUT as c_short;
+/// [`poll`] event (always reported): an error condition.
+pub const POLLERR: c_short = kernel::POLLERR as c_short;
+/// [`poll`] event (always reported): hang up (the other end of a pipe closed).
+pub const POLLHUP: c_short = kernel::POLLHUP as c_short;
+
+/// `poll(2)` (through `ppoll`, which every architecture has): waits until one of
+/// `fds` has an event it asks for, at most `timeout_ms` milliseconds (0: return at
+/// once; negative: no limit). Returns how many entries have a non-zero `revents`
+/// (0: the time ran out).
+pub fn poll(fds: &mut [PollFd], timeout_ms: c_int) -> Result<usize, Errno> {
+    // ppoll's timespec is two longs on every architecture (the 32-bit ones take the
+    // old 32-bit timespec through this number).
+    let timeout = [
+        core::ffi::c_long::from(timeout_ms / 1000),
+        core::ffi::c_long::from(timeout_ms % 1000) * 1_000_000,
+    ];
+    let timeout_pointer = if timeout_ms < 0 { 0 } else { timeout.as_ptr() as usize };
+    let nr = kernel::__NR_ppoll as usize;
+    let size = core::mem::size_of::<SignalSet>();
+    // SAFETY: the kernel writes only `revents` of the `fds.len()` entries.
+    check(unsafe { arch::syscall5(nr, fds.as_mut_ptr() as usize, fds.len(), timeout_pointer, 0, size) })
 }
 
 /// `exit(2)`: ends the calling thread with `status`, without unwinding and without
