@@ -8,6 +8,7 @@
 #![no_std]
 #![no_main]
 
+mod clone3;
 mod errors;
 mod harness;
 mod init_calls;
@@ -41,14 +42,22 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
     if !freeclone::rt::is_process_one() {
         return run_cases(&args);
     }
-    // Booted as /init by a real kernel: give the namespace cases a /proc, run the
-    // cases in a child (CLONE_PARENT needs a parent that is not init), power off.
+    // Booted as /init by a real kernel: give the namespace cases a /proc (and clone3's a
+    // cgroup2 hierarchy), run the cases in a child (CLONE_PARENT needs a parent that is
+    // not init), power off.
     // The banner starts on a line of its own: the firmware may leave its last line
     // unterminated on the serial console, which would swallow the first case's line.
     freeclone::println!("\ninit: freeclone's conformance program as PID 1");
     let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
     if let Err(errno) = sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None) {
         freeclone::println!("init: mounting /proc failed: {errno}");
+    }
+    // cgroup2 where hosts have it, for CLONE_INTO_CGROUP's case.
+    for directory in [c"/sys", c"/sys/fs", c"/sys/fs/cgroup"] {
+        let _ = sys::mkdirat(sys::AT_FDCWD, directory, 0o555);
+    }
+    if let Err(errno) = sys::mount(Some(c"cgroup2"), c"/sys/fs/cgroup", Some(c"cgroup2"), 0, None) {
+        freeclone::println!("init: mounting cgroup2 failed: {errno}");
     }
     let status = freeclone::rt::supervise(&rt, || run_cases(&args));
     freeclone::println!("init: the conformance cases ended with {status:?}; powering off");
@@ -153,6 +162,19 @@ const CASES: &[harness::Case] = &[
     ("mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv", init_calls::mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv),
     ("execve_of_a_missing_path_is_enoent", init_calls::execve_of_a_missing_path_is_enoent),
     ("execve_replaces_the_program_image", init_calls::execve_replaces_the_program_image),
+    ("clone3_size_ver0_is_accepted_and_the_child_gets_zero", clone3::clone3_size_ver0_is_accepted_and_the_child_gets_zero),
+    ("clone3_size_below_ver0_is_einval", clone3::clone3_size_below_ver0_is_einval),
+    ("clone3_larger_size_with_a_zero_tail_is_accepted", clone3::clone3_larger_size_with_a_zero_tail_is_accepted),
+    ("clone3_nonzero_tail_is_e2big", clone3::clone3_nonzero_tail_is_e2big),
+    ("clone3_size_above_a_page_is_e2big", clone3::clone3_size_above_a_page_is_e2big),
+    ("clone3_exit_signal_with_bits_outside_csignal_is_einval", clone3::clone3_exit_signal_with_bits_outside_csignal_is_einval),
+    ("clone3_stores_the_tid_at_parent_tid_and_child_tid", clone3::clone3_stores_the_tid_at_parent_tid_and_child_tid),
+    ("clone3_pidfd_polls_readable_when_the_child_exits", clone3::clone3_pidfd_polls_readable_when_the_child_exits),
+    ("clone3_clear_sighand_resets_handled_signals_to_default", clone3::clone3_clear_sighand_resets_handled_signals_to_default),
+    ("clone3_clear_sighand_with_sighand_is_einval", clone3::clone3_clear_sighand_with_sighand_is_einval),
+    ("clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids", clone3::clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids),
+    ("clone3_newtime_child_has_its_own_time_namespace", clone3::clone3_newtime_child_has_its_own_time_namespace),
+    ("clone3_into_cgroup_places_the_child_in_the_cgroup", clone3::clone3_into_cgroup_places_the_child_in_the_cgroup),
 ];
 
 const STACK_SIZE: usize = 64 * 1024;

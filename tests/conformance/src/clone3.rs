@@ -1,0 +1,500 @@
+//! `clone3()` through the raw, fork-like `sys::clone3` (the child returns from the
+//! call with `Ok(0)` on a copy of the caller's stack), modelled on the manual page and
+//! the kernel's selftests (tools/testing/selftests/clone3/). qemu-user answers
+//! `ENOSYS` to clone3 (measured with qemu 10.0.2 on every architecture), which these
+//! cases report as a skip with that proof; the native and kernel tiers run them all.
+
+use core::ffi::{CStr, c_int};
+
+use freeclone::flags::*;
+use freeclone::signal::{SIGCHLD, SIGUSR1, SIGUSR2};
+use freeclone::sys::{self, SignalDisposition};
+use freeclone::{CLONE_ARGS_SIZE_VER0, CloneArgs, Errno, RawCloneArgs, pid_t};
+
+use crate::harness::{Failure, MappedStack, Pipe, Text, Verdict, fail, skip, wait_exit_status};
+
+/// The skip every case gives where clone3 is missing: a kernel since 5.3 has it, so
+/// on the native and kernel tiers (where the runner counts a skip as a failure) this
+/// never applies.
+fn enosys() -> Failure {
+    skip!("clone3 answered ENOSYS: qemu-user does not implement clone3; runs on the native and kernel tiers")
+}
+
+/// What the parent of a fork-like clone3 learns.
+enum Outcome {
+    /// The child ran `child` and exited with this status.
+    Exited { pid: pid_t, status: c_int },
+    /// clone3 failed.
+    Refused(Errno),
+}
+
+/// Issues clone3 with `args` (or, with `size`, `clone3_raw`); the child runs `child`
+/// and exits with its value. A child is waited for with `__WALL`, whatever its exit
+/// signal. ENOSYS is the qemu-user skip.
+fn call(args: *const RawCloneArgs, size: usize, child: impl FnOnce() -> c_int) -> Result<Outcome, Failure> {
+    // SAFETY: no case passes CLONE_VM without a fresh stack that the child never
+    // reaches (see clear_sighand_with_sighand_is_einval); the child leaves through
+    // exit_group without returning.
+    match unsafe { sys::clone3_raw(args, size) } {
+        Ok(0) => sys::exit_group(child()),
+        Ok(pid) => Ok(Outcome::Exited { pid, status: wait_exit_status(pid, sys::WALL)? }),
+        Err(Errno::ENOSYS) => Err(enosys()),
+        Err(errno) => Ok(Outcome::Refused(errno)),
+    }
+}
+
+/// `call` with a `CloneArgs` and its own size.
+fn call_args(args: &CloneArgs<'_>, child: impl FnOnce() -> c_int) -> Result<Outcome, Failure> {
+    call(args.as_raw(), args.size(), child)
+}
+
+/// The child exited with 0, or the failure says what went wrong.
+fn exited_zero(outcome: Outcome, what: &str) -> Result<pid_t, Failure> {
+    match outcome {
+        Outcome::Exited { pid, status: 0 } => Ok(pid),
+        Outcome::Exited { status, .. } => Err(fail!("{what}: the child exited with {status}")),
+        Outcome::Refused(errno) => Err(fail!("{what}: clone3 failed: {errno}")),
+    }
+}
+
+/// clone3 refused with `expected`.
+fn refused_with(outcome: Outcome, expected: Errno, what: &str) -> Verdict {
+    match outcome {
+        Outcome::Refused(errno) if errno == expected => Ok(()),
+        Outcome::Refused(errno) => Err(fail!("{what}: clone3 gave {errno}, expected {expected}")),
+        Outcome::Exited { status, .. } => Err(fail!("{what}: clone3 created a child (exit status {status}), expected {expected}")),
+    }
+}
+
+/// The smallest published structure (64 bytes) is accepted, and the child returns
+/// from the call with 0.
+pub fn clone3_size_ver0_is_accepted_and_the_child_gets_zero() -> Verdict {
+    let args = CloneArgs::new().exit_signal(SIGCHLD);
+    if args.size() != CLONE_ARGS_SIZE_VER0 {
+        return Err(fail!("CloneArgs with no field of a later version has size {}", args.size()));
+    }
+    // The child reaches the closure only through `Ok(0)`.
+    exited_zero(call_args(&args, || 0)?, "size 64").map(drop)
+}
+
+/// A buffer of `clone_args` followed by `tail` bytes of the caller's choice.
+#[repr(C)]
+struct Extended {
+    args: RawCloneArgs,
+    tail: [u64; 4],
+}
+
+fn extended(tail: [u64; 4]) -> Extended {
+    Extended { args: *CloneArgs::new().exit_signal(SIGCHLD).as_raw(), tail }
+}
+
+/// "usize < CLONE_ARGS_SIZE_VER0": EINVAL (8 bytes less than the first version).
+pub fn clone3_size_below_ver0_is_einval() -> Verdict {
+    let buffer = extended([0; 4]);
+    refused_with(call(&buffer.args, CLONE_ARGS_SIZE_VER0 - 8, || 0)?, Errno::EINVAL, "size 56")
+}
+
+/// A structure larger than the kernel's whose extra bytes are zero is accepted.
+pub fn clone3_larger_size_with_a_zero_tail_is_accepted() -> Verdict {
+    let buffer = extended([0; 4]);
+    let size = core::mem::size_of::<Extended>();
+    exited_zero(call(&buffer.args, size, || 0)?, "size 120, zero tail").map(drop)
+}
+
+/// A structure larger than the kernel's with a non-zero byte it does not know: E2BIG.
+pub fn clone3_nonzero_tail_is_e2big() -> Verdict {
+    let buffer = extended([0, 0, 1, 0]);
+    let size = core::mem::size_of::<Extended>();
+    refused_with(call(&buffer.args, size, || 0)?, Errno::E2BIG, "size 120, non-zero tail")
+}
+
+/// A size above a page is E2BIG: 64 KiB + 8, above the largest page size of any
+/// architecture, with the whole buffer readable and zero but the structure.
+pub fn clone3_size_above_a_page_is_e2big() -> Verdict {
+    const SIZE: usize = 64 * 1024 + 8;
+    let buffer = MappedStack::new(128 * 1024)?;
+    let args = buffer.base().cast::<RawCloneArgs>();
+    // SAFETY: a fresh, zeroed, writable mapping of 128 KiB, page aligned.
+    unsafe { args.write(*CloneArgs::new().exit_signal(SIGCHLD).as_raw()) };
+    refused_with(call(args, SIZE, || 0)?, Errno::E2BIG, "size 64 KiB + 8")
+}
+
+/// "exit_signal & ~CSIGNAL" is EINVAL: a bit above the low byte, or above 32 bits.
+pub fn clone3_exit_signal_with_bits_outside_csignal_is_einval() -> Verdict {
+    for (exit_signal, what) in [(0x100 | SIGCHLD as u64, "0x100 | SIGCHLD"), ((1 << 32) | SIGCHLD as u64, "1 << 32 | SIGCHLD")] {
+        let mut args = *CloneArgs::new().as_raw();
+        args.exit_signal = exit_signal;
+        refused_with(call(&args, CLONE_ARGS_SIZE_VER0, || 0)?, Errno::EINVAL, what)?;
+    }
+    Ok(())
+}
+
+// What the child found wrong, one bit each, as its exit status.
+const CHILD_TID_NOT_STORED: c_int = 1;
+
+/// CLONE_PARENT_SETTID and CLONE_CHILD_SETTID through `parent_tid` and `child_tid`:
+/// the TID lands at `parent_tid` in the parent's memory before clone3 returns, and at
+/// `child_tid` in the child's before it runs; the child gets 0.
+pub fn clone3_stores_the_tid_at_parent_tid_and_child_tid() -> Verdict {
+    let (mut parent_tid, mut child_tid): (pid_t, pid_t) = (0, 0);
+    let args = CloneArgs::new()
+        .clone_flags(CLONE_CHILD_SETTID)
+        .parent_tid(&mut parent_tid)
+        .child_tid(&mut child_tid)
+        .exit_signal(SIGCHLD);
+    let outcome = call_args(&args, || {
+        let raw = args.as_raw();
+        let child_tid_at = raw.child_tid as usize as *const pid_t;
+        // SAFETY: the child's copy of `child_tid`. (Its copy of `parent_tid` may
+        // hold anything: the kernel stores into the parent's after copying.)
+        if unsafe { child_tid_at.read_volatile() } != sys::gettid() { CHILD_TID_NOT_STORED } else { 0 }
+    })?;
+    drop(args);
+    let (pid, status) = match outcome {
+        Outcome::Exited { pid, status } => (pid, status),
+        Outcome::Refused(errno) => return Err(fail!("clone3 failed: {errno}")),
+    };
+    if parent_tid != pid {
+        return Err(fail!("parent_tid holds {parent_tid}, clone3 returned {pid}"));
+    }
+    if child_tid != 0 {
+        return Err(fail!("child_tid changed in the parent's memory to {child_tid}"));
+    }
+    if status & CHILD_TID_NOT_STORED != 0 {
+        return Err(fail!("child_tid in the child's memory does not hold its TID"));
+    }
+    if status != 0 {
+        return Err(fail!("the child exited with {status}"));
+    }
+    Ok(())
+}
+
+/// CLONE_PIDFD: clone3 stores a PID file descriptor at `pidfd`, close-on-exec, that
+/// polls readable once the child has terminated (and not before).
+pub fn clone3_pidfd_polls_readable_when_the_child_exits() -> Verdict {
+    let mut pidfd: c_int = -1;
+    let pipe = Pipe::new()?;
+    let args = CloneArgs::new().pidfd(&mut pidfd).exit_signal(SIGCHLD);
+    // SAFETY: fork-like; the child leaves through exit_group in its branch.
+    let pid = match unsafe { sys::clone3(&args) } {
+        Ok(0) => {
+            // Wait until the parent closes its write end: the child's copy first.
+            let _ = unsafe { sys::close(pipe.write) };
+            let mut byte = [0u8; 1];
+            let _ = sys::read(pipe.read, &mut byte);
+            sys::exit_group(0)
+        }
+        Ok(pid) => pid,
+        Err(Errno::ENOSYS) => return Err(enosys()),
+        Err(errno) => return Err(fail!("clone3 with CLONE_PIDFD failed: {errno}")),
+    };
+    drop(args);
+    let verdict = check_pidfd(pidfd, pipe, pid);
+    if pidfd >= 0 {
+        // SAFETY: the kernel gave this descriptor to this case.
+        let _ = unsafe { sys::close(pidfd) };
+    }
+    verdict
+}
+
+fn check_pidfd(pidfd: c_int, pipe: Pipe, pid: pid_t) -> Verdict {
+    let alive = (|| {
+        if pidfd < 0 {
+            return Err(fail!("pidfd still holds {pidfd}"));
+        }
+        match sys::fcntl_getfd(pidfd) {
+            Ok(flags) if flags & 1 != 0 => {} // FD_CLOEXEC
+            other => return Err(fail!("the pidfd is not close-on-exec: F_GETFD gave {other:?}")),
+        }
+        let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+        match sys::poll(&mut fds, 0) {
+            Ok(0) => Ok(()),
+            other => Err(fail!("the pidfd polled {other:?} (revents {:#x}) while the child lives", fds[0].revents)),
+        }
+    })();
+    drop(pipe); // the child exits
+    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let polled = if pidfd >= 0 { sys::poll(&mut fds, -1) } else { Ok(0) };
+    let status = wait_exit_status(pid, 0)?;
+    alive?;
+    if polled != Ok(1) || fds[0].revents & sys::POLLIN == 0 {
+        return Err(fail!("after the child exited the pidfd polled {polled:?}, revents {:#x}", fds[0].revents));
+    }
+    if status != 0 {
+        return Err(fail!("the child exited with {status}"));
+    }
+    Ok(())
+}
+
+extern "C" fn ignore_signal(_: c_int) {}
+
+const HANDLED_NOT_DEFAULT: c_int = 1;
+const IGNORED_NOT_IGNORED: c_int = 2;
+const QUERY_FAILED: c_int = 4;
+
+/// CLONE_CLEAR_SIGHAND: "all signals that are handled in the parent are reset to
+/// their default dispositions (SIG_DFL) in the child"; ignored ones stay ignored.
+pub fn clone3_clear_sighand_resets_handled_signals_to_default() -> Verdict {
+    // SAFETY: the handler does nothing; both dispositions are restored below.
+    let set = unsafe {
+        sys::sigaction(SIGUSR1, Some(SignalDisposition::Handler(ignore_signal)))
+            .and_then(|_| sys::sigaction(SIGUSR2, Some(SignalDisposition::Ignore)))
+    };
+    let outcome = set.map_err(|errno| fail!("sigaction: {errno}")).and_then(|_| {
+        let args = CloneArgs::new().flags(CLONE_CLEAR_SIGHAND).exit_signal(SIGCHLD);
+        call_args(&args, || {
+            let mut status = 0;
+            // SAFETY: only reads the dispositions.
+            match unsafe { (sys::sigaction(SIGUSR1, None), sys::sigaction(SIGUSR2, None)) } {
+                (Ok(handled), Ok(ignored)) => {
+                    if !matches!(handled, SignalDisposition::Default) {
+                        status |= HANDLED_NOT_DEFAULT;
+                    }
+                    if !matches!(ignored, SignalDisposition::Ignore) {
+                        status |= IGNORED_NOT_IGNORED;
+                    }
+                }
+                _ => status |= QUERY_FAILED,
+            }
+            status
+        })
+    });
+    // SAFETY: back to the default.
+    let _ = unsafe { (sys::sigaction(SIGUSR1, Some(SignalDisposition::Default)), sys::sigaction(SIGUSR2, Some(SignalDisposition::Default))) };
+    match outcome? {
+        Outcome::Exited { status: 0, .. } => Ok(()),
+        Outcome::Exited { status, .. } if status & HANDLED_NOT_DEFAULT != 0 => {
+            Err(fail!("SIGUSR1's handler is still installed in the child (status {status})"))
+        }
+        Outcome::Exited { status, .. } => Err(fail!("the child exited with {status} (2: SIG_IGN lost, 4: sigaction failed)")),
+        Outcome::Refused(errno) => Err(fail!("clone3 with CLONE_CLEAR_SIGHAND failed: {errno}")),
+    }
+}
+
+/// "Specifying this flag together with CLONE_SIGHAND is nonsensical and disallowed":
+/// EINVAL. CLONE_SIGHAND needs CLONE_VM, which the call gets too, with a stack of its
+/// own and CLONE_PIDFD pointing at an unmapped page: a kernel that let the combination
+/// through would fail storing the pidfd (EFAULT) before any child ran.
+pub fn clone3_clear_sighand_with_sighand_is_einval() -> Verdict {
+    let stack = MappedStack::new(64 * 1024)?;
+    let hole = MappedStack::new(4096)?;
+    let unmapped = hole.base();
+    drop(hole);
+    let mut args = *CloneArgs::new().as_raw();
+    args.flags = CLONE_VM as u64 | CLONE_SIGHAND as u64 | CLONE_CLEAR_SIGHAND | CLONE_PID as u64;
+    args.pidfd = unmapped as usize as u64;
+    args.stack = stack.base() as usize as u64;
+    args.stack_size = 64 * 1024;
+    // SAFETY: the child, if the kernel made one, would run on `stack` (see above).
+    match unsafe { sys::clone3_raw(&args, CLONE_ARGS_SIZE_VER0) } {
+        Err(Errno::EINVAL) => Ok(()),
+        Err(Errno::ENOSYS) => Err(enosys()),
+        Err(Errno::EFAULT) => Err(fail!("CLONE_SIGHAND | CLONE_CLEAR_SIGHAND got as far as storing the pidfd (EFAULT)")),
+        other => Err(fail!("clone3 gave {other:?}, expected EINVAL")),
+    }
+}
+
+/// Reads `path` into `buffer`, returning the bytes read.
+fn read_file<'b>(path: &CStr, buffer: &'b mut [u8]) -> Result<&'b [u8], Errno> {
+    let fd = sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0)?;
+    let mut filled = 0;
+    let result = loop {
+        match sys::read(fd, &mut buffer[filled..]) {
+            Ok(0) => break Ok(()),
+            Ok(count) => {
+                filled += count;
+                if filled == buffer.len() {
+                    break Ok(());
+                }
+            }
+            Err(Errno::EINTR) => {}
+            Err(errno) => break Err(errno),
+        }
+    };
+    // SAFETY: opened here.
+    let _ = unsafe { sys::close(fd) };
+    result.map(|()| &buffer[..filled])
+}
+
+/// A NUL-terminated path built from parts.
+struct Path {
+    bytes: [u8; 128],
+    len: usize,
+}
+
+impl Path {
+    fn new(parts: &[&[u8]]) -> Path {
+        let mut path = Path { bytes: [0; 128], len: 0 };
+        for part in parts {
+            let take = part.len().min(127 - path.len);
+            path.bytes[path.len..path.len + take].copy_from_slice(&part[..take]);
+            path.len += take;
+        }
+        path
+    }
+
+    fn as_c_str(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.bytes).unwrap_or(c"")
+    }
+}
+
+fn decimal(mut value: u32, buffer: &mut [u8; 10]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return &buffer[start..];
+        }
+    }
+}
+
+/// A PID no process has now in the caller's namespace (no /proc/<pid>), from a range
+/// above what a test machine's processes use and below the smallest default pid_max.
+fn unused_pid(after: pid_t) -> Option<pid_t> {
+    let start = 20_000 + sys::getpid() % 5_000;
+    (start.max(after + 1)..30_000).find(|&pid| {
+        let mut digits = [0u8; 10];
+        let path = Path::new(&[b"/proc/", decimal(pid as u32, &mut digits)]);
+        sys::openat(sys::AT_FDCWD, path.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) == Err(Errno::ENOENT)
+    })
+}
+
+/// set_tid with CLONE_NEWPID: "the first entry defines the PID in the most deeply
+/// nested PID namespace and each of the following entries contains the PID in the
+/// corresponding ancestor": [1, P] makes the child 1 in its new namespace and P in
+/// the caller's (an unused P; one taken since is EEXIST, and the next is tried).
+pub fn clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids() -> Verdict {
+    let mut chosen = 0;
+    for _ in 0..20 {
+        chosen = unused_pid(chosen).ok_or_else(|| fail!("no unused PID below 30000"))?;
+        let set_tid = [1, chosen];
+        let args = CloneArgs::new().clone_flags(CLONE_NEWPID).set_tid(&set_tid).exit_signal(SIGCHLD);
+        match call_args(&args, || if sys::getpid() == 1 { 0 } else { sys::getpid() })? {
+            Outcome::Refused(Errno::EEXIST) => continue,
+            Outcome::Refused(errno) => return Err(fail!("clone3 with set_tid [1, {chosen}] failed: {errno}")),
+            Outcome::Exited { pid, status } => {
+                if pid != chosen {
+                    return Err(fail!("clone3 returned PID {pid}, set_tid asked for {chosen}"));
+                }
+                if status != 0 {
+                    return Err(fail!("the child's PID in its namespace is {status}, not 1"));
+                }
+                return Ok(());
+            }
+        }
+    }
+    Err(fail!("20 chosen PIDs were taken (EEXIST), the last {chosen}"))
+}
+
+/// The child's /proc/self/ns/time, sent through the pipe.
+fn send_time_namespace(pipe: &Pipe) -> c_int {
+    let mut link = [0u8; 64];
+    match sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/time", &mut link) {
+        Ok(length) => c_int::from(!pipe.send(&link[..length])),
+        Err(errno) => errno.raw(),
+    }
+}
+
+/// CLONE_NEWTIME (the bit clone() cannot pass: it lies in the exit-signal byte) puts
+/// the child in a new time namespace: its /proc/self/ns/time differs from the caller's.
+pub fn clone3_newtime_child_has_its_own_time_namespace() -> Verdict {
+    let mut own = [0u8; 64];
+    let own_length = sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/time", &mut own)
+        .map_err(|errno| fail!("readlink /proc/self/ns/time: {errno} (a kernel without CONFIG_TIME_NS?)"))?;
+    let mut pipe = Pipe::new()?;
+    let args = CloneArgs::new().clone_flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
+    let outcome = call_args(&args, || send_time_namespace(&pipe))?;
+    let mut bytes = [0u8; 64];
+    let received = pipe.receive(&mut bytes);
+    exited_zero(outcome, "CLONE_NEWTIME")?;
+    let own = &own[..own_length];
+    let show = |bytes| core::str::from_utf8(bytes).unwrap_or("?");
+    if received.is_empty() || received == own {
+        return Err(fail!("the child's time namespace is {:?}, the caller's {:?}", show(received), show(own)));
+    }
+    Ok(())
+}
+
+/// Where cgroup2 is mounted: /sys/fs/cgroup (the kernel tier's init mounts it there;
+/// most hosts too), or /sys/fs/cgroup/unified on a host with the hybrid v1 layout.
+fn cgroup2_root() -> Option<&'static [u8]> {
+    [&b"/sys/fs/cgroup"[..], b"/sys/fs/cgroup/unified"].into_iter().find(|root| {
+        let path = Path::new(&[root, b"/cgroup.controllers"]);
+        sys::openat(sys::AT_FDCWD, path.as_c_str(), sys::O_RDONLY | sys::O_CLOEXEC, 0).is_ok_and(|fd| {
+            // SAFETY: opened here.
+            let _ = unsafe { sys::close(fd) };
+            true
+        })
+    })
+}
+
+/// CLONE_INTO_CGROUP with a cgroup directory's descriptor creates the child in that
+/// version 2 cgroup: a new, empty cgroup's cgroup.procs lists the child, while it runs.
+pub fn clone3_into_cgroup_places_the_child_in_the_cgroup() -> Verdict {
+    let root = cgroup2_root().ok_or_else(|| fail!("no cgroup2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"))?;
+    let mut digits = [0u8; 10];
+    let pid = decimal(sys::getpid() as u32, &mut digits);
+    let directory = Path::new(&[root, b"/freeclone-clone3-", pid]);
+    match sys::mkdirat(sys::AT_FDCWD, directory.as_c_str(), 0o755) {
+        Ok(()) | Err(Errno::EEXIST) => {}
+        Err(errno) => return Err(fail!("mkdir {:?}: {errno}", directory.as_c_str())),
+    }
+    let verdict = into_cgroup(&directory);
+    // The child has been reaped: the cgroup is empty again and can go.
+    let mut removed = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    for _ in 0..1000 {
+        if removed != Err(Errno::EBUSY) {
+            break;
+        }
+        sys::sched_yield();
+        removed = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    }
+    verdict?;
+    removed.map_err(|errno| fail!("rmdir {:?}: {errno}", directory.as_c_str()))
+}
+
+fn into_cgroup(directory: &Path) -> Verdict {
+    let fd = sys::openat(sys::AT_FDCWD, directory.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0)
+        .map_err(|errno| fail!("open {:?}: {errno}", directory.as_c_str()))?;
+    let pipe = Pipe::new()?;
+    let args = CloneArgs::new().cgroup(fd).exit_signal(SIGCHLD);
+    // SAFETY: fork-like; the child leaves through exit_group in its branch.
+    let result = unsafe { sys::clone3(&args) };
+    let pid = match result {
+        Ok(0) => {
+            // Stay in the cgroup until the parent has looked: until it closes the pipe.
+            let _ = unsafe { sys::close(pipe.write) };
+            let mut byte = [0u8; 1];
+            let _ = sys::read(pipe.read, &mut byte);
+            sys::exit_group(0)
+        }
+        Ok(pid) => Some(pid),
+        Err(errno) => {
+            // SAFETY: opened here.
+            let _ = unsafe { sys::close(fd) };
+            return Err(if errno == Errno::ENOSYS { enosys() } else { fail!("clone3 with CLONE_INTO_CGROUP failed: {errno}") });
+        }
+    };
+    let pid = pid.unwrap_or(0);
+    let procs_path = Path::new(&[&directory.bytes[..directory.len], b"/cgroup.procs"]);
+    let mut procs = [0u8; 256];
+    let listed = read_file(procs_path.as_c_str(), &mut procs).map(|bytes| {
+        let mut digits = [0u8; 10];
+        let wanted = decimal(pid as u32, &mut digits);
+        let mut text = Text::new();
+        text.push(core::str::from_utf8(bytes).unwrap_or("?"));
+        (bytes.split(|&byte| byte == b'\n').any(|line| line == wanted), text)
+    });
+    drop(pipe);
+    // SAFETY: opened here.
+    let _ = unsafe { sys::close(fd) };
+    let status = wait_exit_status(pid, 0)?;
+    match listed {
+        Ok((true, _)) if status == 0 => Ok(()),
+        Ok((true, _)) => Err(fail!("the child exited with {status}")),
+        Ok((false, text)) => Err(fail!("cgroup.procs of the new cgroup does not list child {pid}: {:?}", text.as_str())),
+        Err(errno) => Err(fail!("reading {:?}: {errno}", procs_path.as_c_str())),
+    }
+}
