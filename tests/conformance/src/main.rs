@@ -173,7 +173,7 @@ const CASES: &[harness::Case] = &[
     ("clone3_clear_sighand_resets_handled_signals_to_default", clone3::clone3_clear_sighand_resets_handled_signals_to_default),
     ("clone3_clear_sighand_with_sighand_is_einval", clone3::clone3_clear_sighand_with_sighand_is_einval),
     ("clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids", clone3::clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids),
-    ("clone3_newtime_child_has_its_own_time_namespace", clone3::clone3_newtime_child_has_its_own_time_namespace),
+    ("clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the_kernel_has_none", clone3::clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the_kernel_has_none),
     ("clone3_into_cgroup_places_the_child_in_the_cgroup", clone3::clone3_into_cgroup_places_the_child_in_the_cgroup),
 ];
 
