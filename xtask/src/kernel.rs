@@ -110,8 +110,17 @@ pub fn write_initramfs(program: &Path, output: &Path) -> Result<(), String> {
 }
 
 /// The qemu-system command that boots `kernel` with `initramfs`; the serial console is
-/// its standard output.
-pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path) -> Command {
+/// its standard output. `init_args` reach /init as its `argv[1..]`: the kernel hands
+/// every word of its command line after `--` to init unparsed.
+pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, init_args: &[String]) -> Command {
+    let mut append = format!("console={} quiet panic=-1", spec.console);
+    if !init_args.is_empty() {
+        append.push_str(" --");
+        for arg in init_args {
+            append.push(' ');
+            append.push_str(arg);
+        }
+    }
     let mut command = Command::new(&spec.qemu_system);
     command
         .args(["-m", "256", "-nographic", "-no-reboot", "-monitor", "none"])
@@ -121,6 +130,6 @@ pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path) -> Comma
         .arg("-initrd")
         .arg(initramfs)
         .arg("-append")
-        .arg(format!("console={} quiet panic=-1", spec.console));
+        .arg(append);
     command
 }

@@ -1,6 +1,8 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
-//! that can run it, `demo` builds and runs the examples.
+//! that can run it, `demo` builds and runs the examples, `bench` measures, and
+//! `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that the
+//! tests catch each.
 
 mod arches;
 mod bench;
@@ -8,6 +10,7 @@ mod build;
 mod debian;
 mod ia64;
 mod kernel;
+mod mutants;
 mod setup;
 mod template;
 mod util;
@@ -23,7 +26,12 @@ use build::Program;
 use util::run_with_timeout;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "freeclone's runner: setup, test, demo")]
+#[command(
+    name = "cargo xtask",
+    about = "freeclone's runner: setup, test, demo, bench, and mutants (the mutation gate: \
+             realistic bugs from xtask/mutants.toml, injected one at a time into a copy of the \
+             sources, each of which a named test must catch)"
+)]
 enum Cli {
     /// Install what the selected architectures need (rust-src, stable targets, qemu).
     Setup(Selection),
@@ -36,6 +44,10 @@ enum Cli {
     /// Benchmarks: spawn latency (native, and as ratios under qemu-user), code size,
     /// binary size and child stack cost; tables on stdout and in target/bench/report.md.
     Bench(bench::BenchArgs),
+    /// The mutation gate: applies each mutant of xtask/mutants.toml (one realistic bug)
+    /// to a copy of the sources under target/mutants/, runs the test that should catch
+    /// it, and prints `caught` or `survived`; ends with `N passed, N failed`.
+    Mutants(mutants::MutantsArgs),
 }
 
 #[derive(clap::Args)]
@@ -87,6 +99,7 @@ fn main() -> ExitCode {
         Cli::Test(args) => test(&root, &args),
         Cli::Demo(selection) => demo(&root, &selection),
         Cli::Bench(args) => bench::run(&root, &args),
+        Cli::Mutants(args) => mutants::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,7 +140,7 @@ fn timed<T>(phase: &str, work: impl FnOnce() -> T) -> T {
 }
 
 /// One run of the conformance program, counted.
-struct RunResult {
+pub(crate) struct RunResult {
     arch: String,
     tier: String,
     passed: usize,
@@ -137,6 +150,12 @@ struct RunResult {
     error: Option<String>,
     /// How long the run took (booting a kernel included).
     seconds: f64,
+    /// Whether the program was started (false: it could not be, or was never built).
+    ran: bool,
+    /// The cases the run reported, in order: name and `ok`, `FAIL` or `skip`.
+    cases: Vec<(String, &'static str)>,
+    /// The run's `FAIL ...` lines.
+    fail_lines: Vec<String>,
 }
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
@@ -180,8 +199,8 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
                     let result = timed(&format!("run {} kernel", arch.name), || {
-                        match boot_command(root, arch, spec, &binary, "conformance", &mut apt) {
-                            Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command),
+                        match boot_command(&kernel_dir(root, arch), spec, &binary, "conformance", &[], &mut apt) {
+                            Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command, RUN_TIMEOUT),
                             Err(error) => RunResult::error(&arch.name, "kernel", error),
                         }
                     });
@@ -191,7 +210,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             }
             let Some(mut command) = runner(arch, tier, &binary) else { continue };
             let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
-                run_conformance(&arch.name, tier.name(), &mut command)
+                run_conformance(&arch.name, tier.name(), &mut command, RUN_TIMEOUT)
             });
             results.push(result);
         }
@@ -227,7 +246,7 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
     for &tier in tiers {
         let Some(mut command) = runner(arch, tier, &binary) else { continue };
         command.arg(template::EXIT_STATUS.to_string());
-        let mut result = RunResult { arch: name.clone(), tier: tier.name().into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+        let mut result = RunResult::new(&name, tier.name());
         match run_with_timeout(&mut command, RUN_TIMEOUT) {
             Ok(finished) => {
                 result.seconds = finished.elapsed.as_secs_f64();
@@ -254,7 +273,7 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     }
     let build_dir = root.join("target").join("ia64");
     let checks = ia64::build_and_check(root, &build_dir);
-    let mut result = RunResult { arch: arch.name.clone(), tier: "build".into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+    let mut result = RunResult::new(&arch.name, "build");
     for check in &checks {
         match &check.result {
             Ok(()) => {
@@ -271,25 +290,30 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     result
 }
 
-/// The qemu-system command that boots `arch`'s kernel with `program` as /init.
-fn boot_command(
-    root: &Path,
-    arch: &Arch,
+/// Where the kernel tier writes `arch`'s initramfs images.
+fn kernel_dir(root: &Path, arch: &Arch) -> PathBuf {
+    root.join("target").join("kernel").join(&arch.name)
+}
+
+/// The qemu-system command that boots a kernel as `spec` says with `program` as /init
+/// (its initramfs written to `dir`), passing `init_args` to it.
+pub(crate) fn boot_command(
+    dir: &Path,
     spec: &kernel::KernelSpec,
     program: &Path,
     name: &str,
+    init_args: &[String],
     apt: &mut debian::Apt,
 ) -> Result<Command, String> {
     let image = kernel::ensure_kernel(spec, apt)?;
-    let dir = root.join("target").join("kernel").join(&arch.name);
-    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     let initramfs = dir.join(format!("{name}.cpio"));
     kernel::write_initramfs(program, &initramfs)?;
-    Ok(kernel::boot_command(spec, &image, &initramfs))
+    Ok(kernel::boot_command(spec, &image, &initramfs, init_args))
 }
 
 /// The command that runs `binary` on `tier`, if that tier can run this architecture.
-fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
+pub(crate) fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
     match tier {
         Tier::Kernel => None,
         Tier::User => {
@@ -302,25 +326,56 @@ fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
 }
 
 impl RunResult {
+    fn new(arch: &str, tier: &str) -> Self {
+        RunResult {
+            arch: arch.into(),
+            tier: tier.into(),
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            error: None,
+            seconds: 0.0,
+            ran: false,
+            cases: Vec::new(),
+            fail_lines: Vec::new(),
+        }
+    }
+
     fn error(arch: &str, tier: &str, error: String) -> Self {
-        RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: Some(error), seconds: 0.0 }
+        RunResult { error: Some(error), ..RunResult::new(arch, tier) }
     }
 }
 
-fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
+/// The case a result line names and its outcome: `ok NAME`, `FAIL NAME: why`,
+/// `skip NAME: why`.
+fn case_name(line: &str) -> Option<(&str, &'static str)> {
+    let (rest, outcome) = [("ok ", "ok"), ("FAIL ", "FAIL"), ("skip ", "skip")]
+        .iter()
+        .find_map(|(prefix, outcome)| line.strip_prefix(prefix).map(|rest| (rest, *outcome)))?;
+    let name = rest.split(':').next().map(str::trim).filter(|name| !name.is_empty() && !name.contains(' '))?;
+    Some((name, outcome))
+}
+
+/// Runs the conformance program as `command` (killed after `timeout`) and counts its
+/// result lines.
+pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, timeout: Duration) -> RunResult {
     println!("run: {arch} on tier {tier}");
-    let finished = match run_with_timeout(command, RUN_TIMEOUT) {
+    let finished = match run_with_timeout(command, timeout) {
         Ok(finished) => finished,
         Err(error) => return RunResult::error(arch, tier, error),
     };
-    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: finished.elapsed.as_secs_f64() };
+    let mut result = RunResult { seconds: finished.elapsed.as_secs_f64(), ran: true, ..RunResult::new(arch, tier) };
     let mut closing = None;
     for line in finished.output.lines().map(strip_terminal_controls) {
         let line = line.as_str();
+        if let Some((name, outcome)) = case_name(line) {
+            result.cases.push((name.to_string(), outcome));
+        }
         if line.starts_with("ok ") {
             result.passed += 1;
         } else if line.starts_with("FAIL ") {
             result.failed += 1;
+            result.fail_lines.push(line.to_string());
             println!("  {line}");
         } else if line.starts_with("skip ") {
             result.skipped += 1;
@@ -333,7 +388,7 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
     // under a kernel, init powers the machine off and qemu exits 0.
     let expected_code = if tier == "kernel" || result.failed == 0 { 0 } else { 1 };
     if finished.timed_out {
-        result.error = Some(format!("timed out after {} s", RUN_TIMEOUT.as_secs()));
+        result.error = Some(format!("timed out after {} s", timeout.as_secs()));
     } else if closing != Some((result.passed, result.failed, result.skipped)) || finished.code != Some(expected_code) {
         result.error = Some(format!(
             "the program did not finish its run (exit code {:?}, closing line {:?})",
@@ -434,7 +489,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
                     show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
                 }
                 if let Some(spec) = &arch.kernel {
-                    match boot_command(root, arch, spec, &binary, "uts_namespace", &mut apt) {
+                    match boot_command(&kernel_dir(root, arch), spec, &binary, "uts_namespace", &[], &mut apt) {
                         Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
                         Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
                     }
@@ -477,7 +532,7 @@ fn format_command(command: &Command) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_closing_line, strip_terminal_controls};
+    use super::{case_name, parse_closing_line, strip_terminal_controls};
 
     #[test]
     fn console_lines_lose_escape_sequences_and_carriage_returns() {
@@ -491,5 +546,14 @@ mod tests {
         assert_eq!(parse_closing_line("14 passed, 0 failed"), None);
         assert_eq!(parse_closing_line("ok 14 passed, 0 failed, 2 skipped"), None);
         assert_eq!(parse_closing_line("x passed, 0 failed, 2 skipped"), None);
+    }
+
+    #[test]
+    fn result_lines_name_their_case() {
+        assert_eq!(case_name("ok child_runs_fn"), Some(("child_runs_fn", "ok")));
+        assert_eq!(case_name("FAIL child_runs_fn: arg not intact; "), Some(("child_runs_fn", "FAIL")));
+        assert_eq!(case_name("skip vfork_suspends: clone answered EINVAL"), Some(("vfork_suspends", "skip")));
+        assert_eq!(case_name("init: the conformance cases ended"), None);
+        assert_eq!(case_name("ok "), None);
     }
 }
