@@ -116,6 +116,14 @@ pub struct MatrixState {
     pub block: usize,
 }
 
+/// A [`CloneFn`] that returns `arg` only if it was entered through the register that
+/// the ABI's position-independent code takes its own address from (mips: t9, from
+/// which PIC code computes $gp), and 127 otherwise; `None` where the ABI has no such
+/// rule. A static test program has no PIC code, so this checks the rule directly.
+pub const fn fn_checking_the_call_register() -> Option<CloneFn> {
+    arch::FN_CHECKING_THE_CALL_REGISTER
+}
+
 /// The probes for the architecture's lazily saved matrix state, `None` where the
 /// architecture has none (every architecture but aarch64).
 pub const fn lazy_saved_matrix() -> Option<LazySavedMatrix> {

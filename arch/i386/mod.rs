@@ -446,28 +446,26 @@ fn tls_entry() -> u32 {
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`.
-pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
-/// As glibc does on i386: `SA_RESTORER` with our own rt_sigreturn trampoline, rather
-/// than relying on the vDSO's.
+/// As glibc does on i386: `SA_RESTORER` with our own sigreturn trampoline, rather
+/// than relying on the vDSO's. Without `SA_SIGINFO` the kernel builds the old
+/// `struct sigframe`, which only `sigreturn` (not `rt_sigreturn`) undoes.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
-    action.sa_restorer = Some(signal_return);
-    action
+    generic_signals::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]
 unsafe extern "C" fn signal_return() {
-    naked_asm!("mov eax, {rt_sigreturn}", "int 0x80", "ud2",
-        rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
+    naked_asm!(
+        "pop eax",               // the signal number: sigreturn finds the frame below it
+        "mov eax, {sigreturn}",
+        "int 0x80",
+        "ud2",
+        sigreturn = const linux_raw_sys::general::__NR_sigreturn,
+    )
 }
 
 // ---- _start ----
@@ -553,6 +551,10 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
 }
+
+/// No register that a callee's own address must arrive in.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
 
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]

@@ -193,15 +193,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) type TlsArgument = *mut c_void;
-
-pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
-    thread_pointer
-}
-
-pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
-    *argument
-}
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
 /// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).
@@ -368,6 +362,36 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
 }
+
+/// A `CloneFn` that returns `arg` only if it was called through t9 ($25), from which
+/// n64 PIC code computes $gp (`.cpsetup $25`); 127 otherwise.
+#[cfg(feature = "probes")]
+#[unsafe(naked)]
+unsafe extern "C" fn return_arg_if_called_through_t9(arg: *mut c_void) -> core::ffi::c_int {
+    naked_asm!(
+        ".set push",
+        ".set noreorder",
+        "lui $8, %highest({this})",
+        "daddiu $8, $8, %higher({this})",
+        "dsll $8, $8, 16",
+        "daddiu $8, $8, %hi({this})",
+        "dsll $8, $8, 16",
+        "daddiu $8, $8, %lo({this})",
+        "bne $8, $25, 1f",
+        "move $2, $4",           // delay slot: arg, the answer if t9 was right
+        "jr $31",
+        "nop",
+        "1:",
+        "jr $31",
+        "li $2, 127",            // delay slot
+        ".set pop",
+        this = sym return_arg_if_called_through_t9,
+    )
+}
+
+/// n64's PIC rule: a function is entered with its own address in t9.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = Some(return_arg_if_called_through_t9);
 
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]

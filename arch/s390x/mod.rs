@@ -162,15 +162,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) type TlsArgument = *mut c_void;
-
-pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
-    thread_pointer
-}
-
-pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
-    *argument
-}
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer: access registers a0 (high half) and a1 (low half), which
 /// `CLONE_SETTLS` set from `tls`.
@@ -190,21 +184,11 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`.
-pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
-
 /// The kernel returns from handlers through its own trampoline (vDSO or signal page):
 /// no restorer needed.
-pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
-}
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 
@@ -313,6 +297,10 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
 }
+
+/// No register that a callee's own address must arrive in.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
 
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]

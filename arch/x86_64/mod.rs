@@ -164,15 +164,9 @@ pub(crate) unsafe extern "C" fn clone_entry(
 // ---- TLS ----
 
 /// `CLONE_SETTLS`'s `tls` is the new thread pointer itself.
-pub(crate) type TlsArgument = *mut c_void;
-
-pub(crate) fn tls_argument(thread_pointer: *mut c_void) -> TlsArgument {
-    thread_pointer
-}
-
-pub(crate) fn tls_argument_pointer(argument: &mut TlsArgument) -> *mut c_void {
-    *argument
-}
+#[path = "../generic/tls.rs"]
+mod generic_tls;
+pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
 /// The thread pointer. x86_64's TLS ABI keeps a pointer to itself at fs:0, so this
 /// reads the fs base that `CLONE_SETTLS` set, provided the TLS block honours that rule.
@@ -185,28 +179,20 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`.
-pub(crate) type SignalAction = linux_raw_sys::general::kernel_sigaction;
+#[path = "../generic/signals.rs"]
+mod generic_signals;
+pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
 /// x86_64's kernel delivers a handler only with `SA_RESTORER` and a user-space
 /// trampoline that calls rt_sigreturn.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
-    action.sa_restorer = Some(signal_return);
-    action
+    generic_signals::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]
 unsafe extern "C" fn signal_return() {
     naked_asm!("mov eax, {rt_sigreturn}", "syscall", "ud2",
         rt_sigreturn = const linux_raw_sys::general::__NR_rt_sigreturn)
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler_kernel) }
 }
 
 // ---- _start ----
@@ -292,6 +278,10 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
     arg as usize as core::ffi::c_int
 }
+
+/// No register that a callee's own address must arrive in.
+#[cfg(feature = "probes")]
+pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
 
 /// No lazily saved matrix state on this architecture.
 #[cfg(feature = "probes")]

@@ -21,7 +21,7 @@ pub unsafe fn copy_forward(dest: *mut u8, src: *const u8, n: usize) {
     let mut i = 0;
     // Words when both pointers can be word-aligned at once.
     if (dest as usize) % WORD == (src as usize) % WORD {
-        while i < n && (dest as usize + i) % WORD != 0 {
+        while i < n && !(dest as usize + i).is_multiple_of(WORD) {
             unsafe { *dest.add(i) = *src.add(i) };
             i += 1;
         }
@@ -44,7 +44,7 @@ pub unsafe fn copy_forward(dest: *mut u8, src: *const u8, n: usize) {
 pub unsafe fn copy_backward(dest: *mut u8, src: *const u8, n: usize) {
     let mut i = n;
     if (dest as usize) % WORD == (src as usize) % WORD {
-        while i > 0 && (dest as usize + i) % WORD != 0 {
+        while i > 0 && !(dest as usize + i).is_multiple_of(WORD) {
             i -= 1;
             unsafe { *dest.add(i) = *src.add(i) };
         }
@@ -78,7 +78,7 @@ pub unsafe fn copy(dest: *mut u8, src: *const u8, n: usize) {
 #[inline(never)]
 pub unsafe fn set(dest: *mut u8, byte: u8, n: usize) {
     let mut i = 0;
-    while i < n && (dest as usize + i) % WORD != 0 {
+    while i < n && !(dest as usize + i).is_multiple_of(WORD) {
         unsafe { *dest.add(i) = byte };
         i += 1;
     }

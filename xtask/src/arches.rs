@@ -1,10 +1,17 @@
 //! The architecture list: every `arch/<folder>/targets.toml`, each naming one or more
-//! architectures built from that folder.
+//! architectures built from that folder. The files are embedded at build time (see
+//! `xtask/build.rs`), so the installed `freeclone-run` knows them without the tree.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::process::Command;
 
+use clap::ValueEnum;
 use serde::Deserialize;
+
+use crate::elf::ElfIdentity;
+
+include!(concat!(env!("OUT_DIR"), "/arch_tables.rs"));
 
 /// One architecture as `cargo xtask` builds and runs it.
 #[derive(Debug, Clone, Deserialize)]
@@ -12,12 +19,15 @@ use serde::Deserialize;
 pub struct Arch {
     #[serde(skip)]
     pub name: String,
-    #[serde(skip)]
-    pub folder: PathBuf,
     /// The Rust target triple; absent for an assembly-only architecture (ia64).
     pub rust_target: Option<String>,
+    /// What its binaries' ELF header says, for recognising a binary's architecture.
+    pub elf: ElfIdentity,
     /// The qemu-user emulator that runs the target's binaries.
     pub qemu_user: Option<String>,
+    /// The CPU qemu-user emulates (`-cpu`), where its default would accept code that
+    /// the target's own CPUs do not run (armv5te on qemu-arm's ARMv7 default).
+    pub qemu_user_cpu: Option<String>,
     /// Whether a stable rust-std exists for the target (the library must build on it).
     #[serde(default)]
     pub stable_rust_std: bool,
@@ -32,28 +42,71 @@ pub struct Arch {
     pub kernel: Option<crate::kernel::KernelSpec>,
 }
 
+/// Where a program runs.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
+pub enum Tier {
+    /// Under qemu-user, which emulates the CPU and implements clone itself.
+    User,
+    /// Directly on the host, for the architectures the host runs natively.
+    Native,
+    /// As /init of the architecture's real Linux kernel under qemu-system.
+    Kernel,
+}
+
+impl Tier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::User => "user",
+            Tier::Native => "native",
+            Tier::Kernel => "kernel",
+        }
+    }
+}
+
 impl Arch {
     pub fn runs_natively(&self) -> bool {
         self.native_hosts.iter().any(|host| host == std::env::consts::ARCH)
     }
+
+    /// The tiers that can run this architecture's binaries on this host.
+    pub fn tiers(&self) -> Vec<Tier> {
+        let mut tiers = Vec::new();
+        if self.qemu_user.is_some() {
+            tiers.push(Tier::User);
+        }
+        if self.runs_natively() {
+            tiers.push(Tier::Native);
+        }
+        if self.kernel.is_some() {
+            tiers.push(Tier::Kernel);
+        }
+        tiers
+    }
+
+    /// The command that runs `binary` on `tier` without a kernel to boot (user, native),
+    /// if that tier can run this architecture. Arguments are the caller's to add.
+    pub fn direct_command(&self, tier: Tier, binary: &Path) -> Option<Command> {
+        match tier {
+            Tier::Kernel => None,
+            Tier::User => {
+                let mut command = Command::new(self.qemu_user.as_ref()?);
+                if let Some(cpu) = &self.qemu_user_cpu {
+                    command.args(["-cpu", cpu]);
+                }
+                command.arg(binary);
+                Some(command)
+            }
+            Tier::Native => self.runs_natively().then(|| Command::new(binary)),
+        }
+    }
 }
 
 /// Every architecture, in a stable order: the folders' order, then each file's order.
-pub fn all(root: &Path) -> Result<Vec<Arch>, String> {
-    let arch_dir = root.join("arch");
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(&arch_dir)
-        .map_err(|error| format!("cannot list {}: {error}", arch_dir.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.join("targets.toml").is_file())
-        .collect();
-    folders.sort();
+pub fn all() -> Result<Vec<Arch>, String> {
     let mut arches = Vec::new();
-    for folder in folders {
-        let file = folder.join("targets.toml");
-        let text = std::fs::read_to_string(&file)
-            .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-        let table: toml::Table =
-            toml::from_str(&text).map_err(|error| format!("{}: {error}", file.display()))?;
+    for (folder, text) in ARCH_TABLES {
+        let file = format!("arch/{folder}/targets.toml");
+        let table: toml::Table = toml::from_str(text).map_err(|error| format!("{file}: {error}"))?;
         // Keep the file's order, which toml::Table (sorted) would lose.
         let mut order: Vec<(usize, String)> = table
             .keys()
@@ -62,11 +115,8 @@ pub fn all(root: &Path) -> Result<Vec<Arch>, String> {
         order.sort();
         let mut parsed: BTreeMap<String, Arch> = BTreeMap::new();
         for (name, value) in table {
-            let mut arch: Arch = value
-                .try_into()
-                .map_err(|error| format!("{}: [{name}]: {error}", file.display()))?;
+            let mut arch: Arch = value.try_into().map_err(|error| format!("{file}: [{name}]: {error}"))?;
             arch.name = name.clone();
-            arch.folder = folder.clone();
             parsed.insert(name, arch);
         }
         for (_, name) in order {
@@ -99,8 +149,7 @@ mod tests {
 
     #[test]
     fn every_targets_file_parses_with_the_fixed_architecture_names() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let arches = all(root).unwrap();
+        let arches = all().unwrap();
         let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
         for name in [
             "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
@@ -118,9 +167,25 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_tables_are_the_files_in_the_tree() {
+        let arch_dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("arch");
+        let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&arch_dir)
+            .unwrap()
+            .filter_map(|entry| {
+                let entry = entry.unwrap();
+                let text = std::fs::read_to_string(entry.path().join("targets.toml")).ok()?;
+                Some((entry.file_name().to_string_lossy().into_owned(), text))
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<(String, String)> =
+            ARCH_TABLES.iter().map(|(folder, text)| (folder.to_string(), text.to_string())).collect();
+        assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
     fn unknown_architecture_names_are_refused_with_the_known_ones() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let error = select(&all(root).unwrap(), Some(&["vax".to_string()])).unwrap_err();
+        let error = select(&all().unwrap(), Some(&["vax".to_string()])).unwrap_err();
         assert!(error.contains("unknown architecture `vax`") && error.contains("x86_64"), "{error}");
     }
 }

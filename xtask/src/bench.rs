@@ -30,7 +30,7 @@ use crate::build::{self, Program};
 use crate::debian::{Apt, cache_root};
 use crate::setup;
 use crate::util::{command_exists, output_of, run_status, run_with_timeout};
-use crate::{Tier, runner, timed};
+use crate::{Tier, timed};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -111,7 +111,7 @@ fn glibc_archive(arch: &str) -> Option<&'static str> {
 pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     let total = Instant::now();
     let rounds = if args.quick { QUICK } else { FULL };
-    let arches: Vec<Arch> = arches::select(&arches::all(root)?, args.arch.as_deref())?
+    let arches: Vec<Arch> = arches::select(&arches::all()?, args.arch.as_deref())?
         .into_iter()
         .filter(|arch| arch.rust_target.is_some())
         .collect();
@@ -174,7 +174,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         let tier = if native { Tier::Native } else { Tier::User };
         let measured = freestanding.clone().and_then(|binary| {
             timed(&format!("bench run: bench/freestanding {} ({})", arch.name, tier.name()), || {
-                let runner = runner(arch, tier, &binary).ok_or("no runner for this architecture")?;
+                let runner = arch.direct_command(tier, &binary).ok_or("no runner for this architecture")?;
                 // Under `timeout`, which ends the program's whole process group: a
                 // qemu-user fork hung once in a forked child. One retry after a hang.
                 let attempt = || {
@@ -203,7 +203,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         let minimal = minimal.and_then(|binary| {
             let stripped = out_dir.join("minimal").join(&arch.name).join("bench-minimal");
             let size = strip_all(&binary, &stripped)?;
-            let command = runner(arch, tier, &stripped).ok_or("no runner for this architecture")?;
+            let command = arch.direct_command(tier, &stripped).ok_or("no runner for this architecture")?;
             Ok(MinimalRun { size, runs: runs_ok(command) })
         });
         if let Err(error) = &minimal {

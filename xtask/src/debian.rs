@@ -90,16 +90,16 @@ impl Apt {
         }
         self.lists_refreshed = true;
         if let Some(private) = &self.suite {
-            println!("apt: apt-get update for {} ({}), in {}", private.suite, private.debian_arch, private.dir.display());
+            eprintln!("apt: apt-get update for {} ({}), in {}", private.suite, private.debian_arch, private.dir.display());
             if let Err(error) = Self::write_private_configuration(private) {
-                println!("apt: cannot write the configuration for {}: {error}", private.suite);
+                eprintln!("apt: cannot write the configuration for {}: {error}", private.suite);
                 return;
             }
         } else {
-            println!("apt: apt-get update");
+            eprintln!("apt: apt-get update");
         }
         if let Err(error) = run_status(self.command("apt-get").args(["update", "-qq"])) {
-            println!("apt: apt-get update reported an error ({error}); going on");
+            eprintln!("apt: apt-get update reported an error ({error}); going on");
         }
     }
 
@@ -121,7 +121,7 @@ impl Apt {
         }
         let foreign = output_of(Command::new("dpkg").arg("--print-foreign-architectures"))?;
         if !foreign.split_whitespace().any(|known| known == debian_arch) {
-            println!("apt: dpkg --add-architecture {debian_arch} (to download {package}:{debian_arch})");
+            eprintln!("apt: dpkg --add-architecture {debian_arch} (to download {package}:{debian_arch})");
             run_status(Command::new("dpkg").args(["--add-architecture", debian_arch]))
                 .map_err(|error| format!("{error}\n{by_hand}"))?;
             self.lists_refreshed = false;
@@ -163,7 +163,7 @@ impl Apt {
         let download = dir.join("download");
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(&download).map_err(|error| format!("{}: {error}", download.display()))?;
-        println!("apt: apt-get download {package}");
+        eprintln!("apt: apt-get download {package}");
         run_status(self.command("apt-get").current_dir(&download).args(["download", "-qq", package]))
             .map_err(|error| format!("{error}\nrun by hand: apt-get download {package}"))?;
         let deb = std::fs::read_dir(&download)

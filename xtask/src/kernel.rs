@@ -1,9 +1,14 @@
-//! Tier `kernel`: boots Debian's kernel for an architecture under qemu-system with the
-//! static test program as `/init`, and reads its serial console.
+//! Tier `kernel`: boots Debian's kernel for an architecture under qemu-system with a
+//! static program as `/init`, and reads its serial console.
 //!
 //! The kernel comes from Debian bookworm, or from the suite its spec names
 //! (`linux-image-<flavour>` resolved to its versioned package through apt), extracted
 //! once into freeclone's cache outside the source tree (see [`crate::debian`]).
+//!
+//! How init's exit status leaves the machine: when `/init` exits, Linux panics with
+//! `Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x`, the value
+//! being init's wait status; `panic=-1` makes the kernel reboot at once and
+//! `-no-reboot` makes qemu exit instead. [`Console`] reads that line from the console.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -57,7 +62,7 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
     let metapackage = apt.qualified(&format!("linux-image-{}", spec.flavour), &spec.debian_arch)?;
     let package = apt.dependency(&metapackage, "linux-image-")?;
     let package = apt.qualified(&package, &spec.debian_arch)?;
-    println!("kernel: downloading {package} (Debian's {} kernel from {from})", spec.flavour);
+    eprintln!("kernel: downloading {package} (Debian's {} kernel from {from})", spec.flavour);
     let unpacked = dir.join("unpacked");
     let mut version = apt.download_and_unpack(&package, &unpacked)?;
     let mut source = package.clone();
@@ -68,7 +73,7 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
         // /usr/lib/modules/<version>/.
         let binary = apt.dependency(&package, "linux-binary-")?;
         let binary = apt.qualified(&binary, &spec.debian_arch)?;
-        println!("kernel: downloading {binary} (the image of {package})");
+        eprintln!("kernel: downloading {binary} (the image of {package})");
         version = apt.download_and_unpack(&binary, &unpacked)?;
         vmlinuz = find_kernel_image(&unpacked.join("tree"));
         source = binary;
@@ -109,27 +114,349 @@ pub fn write_initramfs(program: &Path, output: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The qemu-system command that boots `kernel` with `initramfs`; the serial console is
-/// its standard output. `init_args` reach /init as its `argv[1..]`: the kernel hands
-/// every word of its command line after `--` to init unparsed.
-pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, init_args: &[String]) -> Command {
-    let mut append = format!("console={} quiet panic=-1", spec.console);
-    if !init_args.is_empty() {
-        append.push_str(" --");
-        for arg in init_args {
-            append.push(' ');
-            append.push_str(arg);
-        }
-    }
+/// The qemu-system command that boots `kernel` with `initramfs` and `command_line`; the
+/// serial console is its standard output. Not `-nographic`: with it, a PC's firmware
+/// copies its screen (SeaBIOS's and iPXE's banners, the kernel's real-mode setup) to
+/// the serial port.
+pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_line: &str) -> Command {
     let mut command = Command::new(&spec.qemu_system);
     command
-        .args(["-m", "256", "-nographic", "-no-reboot", "-monitor", "none"])
+        .args(["-m", "256", "-display", "none", "-serial", "stdio", "-no-reboot", "-monitor", "none"])
         .args(&spec.machine)
         .arg("-kernel")
         .arg(kernel)
         .arg("-initrd")
         .arg(initramfs)
         .arg("-append")
-        .arg(append);
+        .arg(command_line);
     command
+}
+
+/// Everything a boot needs, in one step: the kernel (downloaded on first use), the
+/// initramfs with `program` as `/init` written to `initramfs`, and the qemu-system
+/// command that passes `init_args` to it.
+pub fn prepare_boot(
+    spec: &KernelSpec,
+    program: &Path,
+    init_args: &[String],
+    initramfs: &Path,
+    apt: &mut Apt,
+) -> Result<Command, String> {
+    let command_line = command_line(spec, init_args)?;
+    let image = ensure_kernel(spec, apt)?;
+    write_initramfs(program, initramfs)?;
+    Ok(boot_command(spec, &image, initramfs, &command_line))
+}
+
+/// Init's arguments besides `argv[0]`: the kernel keeps MAX_INIT_ARGS (32) of them, and
+/// one more panics it before its console exists ("Too many boot init vars"), so the
+/// boot ends without a word.
+pub const MAX_INIT_ARGUMENTS: usize = 32;
+
+/// The smallest COMMAND_LINE_SIZE among the kernels here (arm's, with its NUL): the
+/// kernel cuts a longer command line without a word.
+pub const COMMAND_LINE_LIMIT: usize = 1024;
+
+/// The kernel command line: the console; log level 6, so that the kernel prints its
+/// notices and worse (its `Linux version` banner first, which tells [`Console`] where
+/// the firmware's output ends) and none of its info chatter; timestamps on the
+/// kernel's lines, which is how [`Console`] tells them from the program's; a panic
+/// reboots at once (qemu then exits: `-no-reboot`); and after ` -- `, init's arguments.
+///
+/// The kernel splits its command line at white space, except inside double quotes,
+/// which it removes: an argument with white space is quoted. It has no escape for a
+/// double quote, and it ends init's arguments at a `--`: those are refused, as are
+/// more than [`MAX_INIT_ARGUMENTS`] and a line of [`COMMAND_LINE_LIMIT`] bytes or more.
+pub fn command_line(spec: &KernelSpec, init_args: &[String]) -> Result<String, String> {
+    let mut line = format!("console={} loglevel=6 printk.time=1 panic=-1", spec.console);
+    if init_args.len() > MAX_INIT_ARGUMENTS {
+        return Err(format!(
+            "{} arguments for the program, and the kernel passes at most {MAX_INIT_ARGUMENTS} to init (MAX_INIT_ARGS)",
+            init_args.len()
+        ));
+    }
+    if !init_args.is_empty() {
+        line.push_str(" --");
+    }
+    for argument in init_args {
+        if argument.contains('"') {
+            return Err(format!("argument {argument:?} holds a double quote, which the kernel command line cannot carry to init"));
+        }
+        if argument == "--" {
+            return Err("argument `--`: the kernel ends init's arguments there and would drop the rest".into());
+        }
+        // The kernel's isspace(): ASCII white space and, from Latin-1, 0xa0, which is
+        // also a byte of UTF-8 characters such as `à`.
+        let splits = argument.is_empty() || argument.bytes().any(|byte| byte.is_ascii_whitespace() || byte == 0x0b || byte == 0xa0);
+        line.push(' ');
+        if splits {
+            line.push('"');
+            line.push_str(argument);
+            line.push('"');
+        } else {
+            line.push_str(argument);
+        }
+    }
+    if line.len() >= COMMAND_LINE_LIMIT {
+        return Err(format!(
+            "the kernel command line would be {} bytes, and kernels here keep at most {} (COMMAND_LINE_SIZE): shorten the arguments",
+            line.len(),
+            COMMAND_LINE_LIMIT - 1
+        ));
+    }
+    Ok(line)
+}
+
+/// A console line without carriage returns and terminal escape sequences (a PC BIOS
+/// resets the terminal right before the kernel's first output).
+pub fn strip_terminal_controls(line: &str) -> String {
+    let mut text = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {}
+            '\x1b' => {
+                // CSI: ESC [ parameters final-byte; anything else: ESC and one character.
+                if chars.next_if_eq(&'[').is_some() {
+                    while chars.next().is_some_and(|c| !('@'..='~').contains(&c)) {}
+                } else {
+                    chars.next();
+                }
+            }
+            c => text.push(c),
+        }
+    }
+    text
+}
+
+/// How a boot ended, as the console showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootEnd {
+    /// Init exited, with this wait status.
+    InitExited(u32),
+    /// Init powered the machine off (reboot(2), `reboot: Power down`).
+    PoweredOff,
+    /// Init halted or restarted the machine: the kernel's line says which.
+    Stopped(String),
+    /// The kernel panicked for another reason: its line.
+    Panicked(String),
+}
+
+/// Reads the serial console line by line and tells the program's output from the
+/// firmware's and the kernel's: what comes before the kernel's first line is the
+/// firmware's and the boot loader's (SeaBIOS, s390x's decompressor), the kernel's own
+/// lines carry a timestamp, everything after the line that ends the boot is the
+/// kernel's (a panic's report), and terminal controls go.
+#[derive(Debug, Default)]
+pub struct Console {
+    kernel_started: bool,
+    /// Set by the line that ended the boot.
+    pub end: Option<BootEnd>,
+    /// The last lines of the console, whoever printed them, for a report.
+    recent: std::collections::VecDeque<String>,
+}
+
+/// How many of the console's last lines [`Console::recent_lines`] keeps.
+const RECENT_LINES: usize = 20;
+
+impl Console {
+    /// One console line (without its newline): what of it the program printed, with
+    /// the newline when the line ended in the program's output. Empty if none of it is
+    /// the program's.
+    pub fn program_text(&mut self, raw_line: &str) -> String {
+        let line = strip_terminal_controls(raw_line);
+        if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(line.clone());
+        if self.end.is_some() {
+            return String::new();
+        }
+        match kernel_message(&line) {
+            None if self.kernel_started => line + "\n",
+            None => String::new(),
+            Some((start, message)) => {
+                let program = if self.kernel_started { &line[..start] } else { "" };
+                self.kernel_started = true;
+                self.end = boot_end(message);
+                program.to_string()
+            }
+        }
+    }
+
+    /// The console's last lines, hidden ones included: what to show when a boot ends
+    /// without init's status.
+    pub fn recent_lines(&self) -> impl Iterator<Item = &str> {
+        self.recent.iter().map(String::as_str)
+    }
+}
+
+/// The kernel's message in `line` (after a `[ seconds.micros] ` timestamp), and where
+/// its timestamp starts: the program's text may precede it on the same line.
+fn kernel_message(line: &str) -> Option<(usize, &str)> {
+    line.match_indices('[').find_map(|(start, _)| {
+        let rest = line[start + 1..].trim_start_matches(' ');
+        let (seconds, rest) = rest.split_once('.')?;
+        let (micros, message) = rest.split_once("] ")?;
+        let digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+        (digits(seconds) && digits(micros)).then_some((start, message))
+    })
+}
+
+fn boot_end(message: &str) -> Option<BootEnd> {
+    if let Some(reason) = message.strip_prefix("Kernel panic - not syncing: ") {
+        return Some(match parse_init_exit(reason) {
+            Some(wait_status) => BootEnd::InitExited(wait_status),
+            None => BootEnd::Panicked(message.to_string()),
+        });
+    }
+    match message.trim_end() {
+        "reboot: Power down" => Some(BootEnd::PoweredOff),
+        "reboot: System halted" | "reboot: Restarting system" => Some(BootEnd::Stopped(message.trim_end().to_string())),
+        _ => None,
+    }
+}
+
+/// The wait status in `Attempted to kill init! exitcode=0x%08x`.
+pub fn parse_init_exit(reason: &str) -> Option<u32> {
+    let hex = reason.trim_end().strip_prefix("Attempted to kill init! exitcode=0x")?;
+    u32::from_str_radix(hex, 16).ok()
+}
+
+/// The status a shell reports for a process that ended with `wait_status`: its exit
+/// code, or 128 + the signal that killed it (a dumped core changes nothing).
+pub fn exit_status_of(wait_status: u32) -> Result<u8, String> {
+    match wait_status & 0x7f {
+        0 => Ok((wait_status >> 8) as u8),
+        0x7f => Err(format!("wait status {wait_status:#x} is a stopped process's, not an ended one's")),
+        signal => Ok(128 + signal as u8),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(console: &str) -> KernelSpec {
+        KernelSpec {
+            debian_arch: "arm64".into(),
+            flavour: "arm64".into(),
+            suite: None,
+            qemu_system: "qemu-system-aarch64".into(),
+            qemu_package: "qemu-system-arm".into(),
+            machine: Vec::new(),
+            console: console.into(),
+        }
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    #[test]
+    fn console_lines_lose_escape_sequences_and_carriage_returns() {
+        assert_eq!(strip_terminal_controls("\x1bc\x1b[?7l\x1b[2Jok case\r"), "ok case");
+        assert_eq!(strip_terminal_controls("plain"), "plain");
+    }
+
+    #[test]
+    fn command_line_without_arguments_has_no_separator() {
+        assert_eq!(command_line(&spec("ttyAMA0"), &[]).unwrap(), "console=ttyAMA0 loglevel=6 printk.time=1 panic=-1");
+    }
+
+    #[test]
+    fn command_line_passes_arguments_after_the_separator_quoting_white_space() {
+        let line = command_line(&spec("ttyS0"), &args(&["3", "two words", "KEY=a b", "", "tab\there", "voilà", "-x"])).unwrap();
+        assert_eq!(
+            line,
+            "console=ttyS0 loglevel=6 printk.time=1 panic=-1 -- 3 \"two words\" \"KEY=a b\" \"\" \"tab\there\" \"voilà\" -x"
+        );
+    }
+
+    #[test]
+    fn command_line_refuses_what_the_kernel_cannot_carry() {
+        let error = command_line(&spec("ttyS0"), &args(&["say \"hi\""])).unwrap_err();
+        assert!(error.contains("double quote"), "{error}");
+        let error = command_line(&spec("ttyS0"), &args(&["a", "--", "b"])).unwrap_err();
+        assert!(error.contains("`--`"), "{error}");
+        let many: Vec<String> = (0..=MAX_INIT_ARGUMENTS).map(|index| index.to_string()).collect();
+        assert!(command_line(&spec("ttyS0"), &many[..MAX_INIT_ARGUMENTS]).is_ok());
+        let error = command_line(&spec("ttyS0"), &many).unwrap_err();
+        assert!(error.contains("at most 32"), "{error}");
+        let long = "x".repeat(COMMAND_LINE_LIMIT);
+        let error = command_line(&spec("ttyS0"), &[long]).unwrap_err();
+        assert!(error.contains("COMMAND_LINE_SIZE"), "{error}");
+    }
+
+    #[test]
+    fn init_exit_line_gives_the_wait_status() {
+        assert_eq!(parse_init_exit("Attempted to kill init! exitcode=0x00000300"), Some(0x300));
+        assert_eq!(parse_init_exit("Attempted to kill init! exitcode=0x0000008b\n"), Some(0x8b));
+        assert_eq!(parse_init_exit("VFS: Unable to mount root fs on unknown-block(0,0)"), None);
+    }
+
+    #[test]
+    fn wait_status_becomes_the_exit_status_a_shell_reports() {
+        assert_eq!(exit_status_of(0x0000), Ok(0));
+        assert_eq!(exit_status_of(0x0300), Ok(3));
+        assert_eq!(exit_status_of(0xff00), Ok(255));
+        assert_eq!(exit_status_of(0x0009), Ok(128 + 9)); // SIGKILL
+        assert_eq!(exit_status_of(0x008b), Ok(128 + 11)); // SIGSEGV, core dumped
+        assert!(exit_status_of(0x137f).is_err()); // stopped by SIGSTOP
+    }
+
+    #[test]
+    fn console_keeps_the_program_lines_and_reads_the_end_from_the_panic_line() {
+        let mut console = Console::default();
+        let mut shown = String::new();
+        for line in [
+            "\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.3-debian-1.16.3-2~bpo12+1)\r",
+            "KASLR disabled: CPU has no PRNG",
+            "[    0.000000] Linux version 6.1.0-28-arm64 (debian-kernel@lists.debian.org)",
+            "\x1b[1mhello\x1b[0m from init\r",
+            "\r",
+            "[    0.912345] random: crng init done",
+            "no newline[    1.234567] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300",
+            "[    1.234600] CPU: 0 PID: 1 Comm: init Not tainted 6.1.0-28-arm64 #1  Debian 6.1.119-1",
+            "after the panic",
+        ] {
+            shown.push_str(&console.program_text(line));
+        }
+        assert_eq!(shown, "hello from init\n\nno newline");
+        assert_eq!(console.end, Some(BootEnd::InitExited(0x300)));
+        let recent: Vec<&str> = console.recent_lines().collect();
+        assert_eq!(recent.len(), 9);
+        assert_eq!(recent[1], "KASLR disabled: CPU has no PRNG");
+    }
+
+    #[test]
+    fn console_shows_the_program_lines_between_kernel_lines_even_when_they_share_a_line() {
+        let mut console = Console::default();
+        let mut shown = String::new();
+        for line in ["[    0.000000] Linux version 6.1.0", "hel[    2.100000] random: crng init done", "lo", "[    2.2] reboot: Power down"] {
+            shown.push_str(&console.program_text(line));
+        }
+        assert_eq!(shown, "hello\n");
+    }
+
+    #[test]
+    fn console_reads_power_off_and_other_panics() {
+        let mut console = Console::default();
+        assert_eq!(console.program_text("[    2.000001] reboot: Power down"), "");
+        assert_eq!(console.end, Some(BootEnd::PoweredOff));
+        let mut console = Console::default();
+        console.program_text("[    0.5] Kernel panic - not syncing: No working init found.");
+        assert_eq!(console.end, Some(BootEnd::Panicked("Kernel panic - not syncing: No working init found.".into())));
+        let mut console = Console::default();
+        console.program_text("[ 3.25] reboot: Restarting system");
+        assert_eq!(console.end, Some(BootEnd::Stopped("reboot: Restarting system".into())));
+    }
+
+    #[test]
+    fn bracketed_program_text_that_is_no_timestamp_is_kept() {
+        let mut console = Console::default();
+        console.program_text("[    0.000000] Linux version 6.1.0");
+        assert_eq!(console.program_text("[ok] 3 cases [1.5x faster]"), "[ok] 3 cases [1.5x faster]\n");
+        assert_eq!(console.end, None);
+    }
 }

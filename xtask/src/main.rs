@@ -1,34 +1,34 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
-//! that can run it, `demo` builds and runs the examples, `bench` measures, and
-//! `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that the
-//! tests catch each.
+//! that can run it, `demo` builds and runs the examples, `run` runs any static binary,
+//! and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
+//! the tests catch each.
 
-mod arches;
 mod bench;
 mod build;
-mod debian;
+mod cfi;
 mod ia64;
-mod kernel;
 mod mutants;
-mod setup;
 mod template;
-mod util;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
-use arches::Arch;
 use build::Program;
-use util::run_with_timeout;
+use xtask::arches::{Arch, Tier};
+use xtask::kernel::Console;
+use xtask::setup::Needs;
+use xtask::util::run_with_timeout;
+use xtask::{arches, debian, kernel, setup, util};
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "freeclone's runner: setup, test, demo, bench, and mutants (the mutation gate: \
+    about = "freeclone's runner: setup, test, demo, bench, run, and mutants (the mutation gate: \
              realistic bugs from xtask/mutants.toml, injected one at a time into a copy of the \
              sources, each of which a named test must catch)"
 )]
@@ -39,11 +39,20 @@ enum Cli {
     Test(TestArgs),
     /// Build the examples per architecture and run them, showing what they print:
     /// spawn under qemu-user and natively, the manual's UTS-namespace example natively
-    /// and as /init of each real kernel.
+    /// and as /init of each real kernel, exit_status through `run` on every tier.
     Demo(Selection),
     /// Benchmarks: spawn latency (native, and as ratios under qemu-user), code size,
     /// binary size and child stack cost; tables on stdout and in target/bench/report.md.
     Bench(bench::BenchArgs),
+    /// Run any static Linux binary: `cargo xtask run [--arch a] [--tier user|native|kernel]
+    /// [--timeout s] <binary> [args...]`, the installed freeclone-run's command
+    /// (`cargo xtask run --help` for its options).
+    #[command(disable_help_flag = true)]
+    Run {
+        /// Passed to the runner unchanged.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
     /// The mutation gate: applies each mutant of xtask/mutants.toml (one realistic bug)
     /// to a copy of the sources under target/mutants/, runs the test that should catch
     /// it, and prints `caught` or `survived`; ends with `N passed, N failed`.
@@ -66,27 +75,6 @@ struct TestArgs {
     tier: Option<Vec<Tier>>,
 }
 
-/// Where a test program runs.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
-enum Tier {
-    /// Under qemu-user, which emulates the CPU and implements clone itself.
-    User,
-    /// Directly on the host, for the architectures the host runs natively.
-    Native,
-    /// As /init of the architecture's real Linux kernel under qemu-system.
-    Kernel,
-}
-
-impl Tier {
-    fn name(self) -> &'static str {
-        match self {
-            Tier::User => "user",
-            Tier::Native => "native",
-            Tier::Kernel => "kernel",
-        }
-    }
-}
-
 /// Per run, at most this long: a hang shows as a failed run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -94,11 +82,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli {
-        Cli::Setup(selection) => select(&root, &selection)
-            .and_then(|arches| setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))),
+        Cli::Setup(selection) => select(&selection)
+            .and_then(|arches| setup::run(&arches, &Needs::for_tiers(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))),
         Cli::Test(args) => test(&root, &args),
         Cli::Demo(selection) => demo(&root, &selection),
         Cli::Bench(args) => bench::run(&root, &args),
+        Cli::Run { args } => return xtask::run::main("cargo xtask run", args),
         Cli::Mutants(args) => mutants::run(&root, &args),
     };
     match result {
@@ -114,21 +103,8 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-fn select(root: &Path, selection: &Selection) -> Result<Vec<Arch>, String> {
-    arches::select(&arches::all(root)?, selection.arch.as_deref())
-}
-
-fn needs(arches: &[Arch], tiers: &[Tier]) -> setup::Needs {
-    let qemu_system = if tiers.contains(&Tier::Kernel) {
-        arches.iter().filter_map(|arch| arch.kernel.as_ref()).map(|spec| (spec.qemu_package.clone(), spec.qemu_system.clone())).collect()
-    } else {
-        Vec::new()
-    };
-    setup::Needs {
-        qemu_user: tiers.contains(&Tier::User),
-        ia64_binutils: arches.iter().any(|arch| arch.rust_target.is_none()),
-        qemu_system,
-    }
+fn select(selection: &Selection) -> Result<Vec<Arch>, String> {
+    arches::select(&arches::all()?, selection.arch.as_deref())
 }
 
 /// Prints how long a phase took, so CI logs show where the time goes.
@@ -140,7 +116,7 @@ fn timed<T>(phase: &str, work: impl FnOnce() -> T) -> T {
 }
 
 /// One run of the conformance program, counted.
-pub(crate) struct RunResult {
+struct RunResult {
     arch: String,
     tier: String,
     passed: usize,
@@ -152,7 +128,7 @@ pub(crate) struct RunResult {
     seconds: f64,
     /// Whether the program was started (false: it could not be, or was never built).
     ran: bool,
-    /// The cases the run reported, in order: name and `ok`, `FAIL` or `skip`.
+    /// The cases (or checks) the run reported, in order: name and `ok`, `FAIL` or `skip`.
     cases: Vec<(String, &'static str)>,
     /// The run's `FAIL ...` lines.
     fail_lines: Vec<String>,
@@ -160,9 +136,9 @@ pub(crate) struct RunResult {
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let total_start = Instant::now();
-    let arches = select(root, &args.selection)?;
+    let arches = select(&args.selection)?;
     let tiers: Vec<Tier> = args.tier.clone().unwrap_or_else(|| vec![Tier::User, Tier::Native, Tier::Kernel]);
-    timed("setup", || setup::run(&arches, &needs(&arches, &tiers)))?;
+    timed("setup", || setup::run(&arches, &Needs::for_tiers(&arches, &tiers)))?;
     let mut apt = debian::Apt::default();
 
     let mut results: Vec<RunResult> = Vec::new();
@@ -178,6 +154,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     if let Err(error) = template::check_readme(root) {
         results.push(RunResult::error("template", "readme", error));
     }
+    results.push(timed("std program with rt", || test_std_with_rt(root)));
 
     for arch in &arches {
         if arch.rust_target.is_none() {
@@ -195,6 +172,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
                 continue;
             }
         };
+        results.push(check_cfi(&arch.name, &binary));
         for &tier in &tiers {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
@@ -208,7 +186,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
                 }
                 continue;
             }
-            let Some(mut command) = runner(arch, tier, &binary) else { continue };
+            let Some(mut command) = arch.direct_command(tier, &binary) else { continue };
             let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
                 run_conformance(&arch.name, tier.name(), &mut command, RUN_TIMEOUT)
             });
@@ -234,6 +212,71 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     if failed > 0 { Err(format!("{failed} failed")) } else { Ok(()) }
 }
 
+/// `rt` is additive: a std program that has it on (tests/std-with-rt) builds with the
+/// host's toolchain, links with glibc's `_start`, and runs.
+fn test_std_with_rt(root: &Path) -> RunResult {
+    println!("build: tests/std-with-rt (a std program with freeclone's rt feature on)");
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(root.join("tests").join("std-with-rt"))
+        .args(["run", "stable", "cargo", "run", "--quiet", "--release"])
+        .env("CARGO_TARGET_DIR", root.join("target").join("std-with-rt"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    run_std_program("host", "std+rt", &mut command)
+}
+
+/// Runs the std program, which must exit 0 having printed its std and its `rt` line.
+fn run_std_program(arch: &str, tier: &str, command: &mut Command) -> RunResult {
+    let mut result = RunResult::new(arch, tier);
+    match run_with_timeout(command, RUN_TIMEOUT) {
+        Ok(finished) => {
+            result.seconds = finished.elapsed.as_secs_f64();
+            let printed = |prefix: &str| finished.output.lines().any(|line| line.starts_with(prefix));
+            if finished.code == Some(0) && printed("rt's println in a std program; std threads summed to 12") && printed("std's println") {
+                result.passed = 1;
+            } else {
+                result.failed = 1;
+                println!("  FAIL std program with rt: exit code {:?}, output:\n{}", finished.code, finished.output);
+            }
+        }
+        Err(error) => result.error = Some(error),
+    }
+    println!("  {arch} {tier}: {}", if result.passed == 1 { "ok" } else { "FAILED" });
+    result
+}
+
+/// The child's CFI, read from the built program (tier "cfi": checks of the binary,
+/// counted as cases).
+pub(crate) fn check_cfi(arch: &str, binary: &Path) -> RunResult {
+    let mut result = RunResult::new(arch, "cfi");
+    match cfi::check(binary) {
+        Ok(checks) => {
+            result.ran = true;
+            for check in checks {
+                match check.result {
+                    Ok(()) => {
+                        result.passed += 1;
+                        result.cases.push((check.name, "ok"));
+                    }
+                    Err(why) => {
+                        result.failed += 1;
+                        let line = format!("FAIL {}: {why}", check.name);
+                        println!("  {line}");
+                        result.fail_lines.push(line);
+                        result.cases.push((check.name, "FAIL"));
+                    }
+                }
+            }
+        }
+        Err(error) => result.error = Some(error),
+    }
+    println!("  {arch} cfi: {} passed, {} failed", result.passed, result.failed);
+    result
+}
+
 /// Builds examples/template as the README says and runs it with an argument that sets
 /// its exit status, on each tier: one case per tier.
 fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<RunResult>) {
@@ -244,22 +287,33 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
         Err(error) => return results.push(RunResult::error(&name, "build", error)),
     };
     for &tier in tiers {
-        let Some(mut command) = runner(arch, tier, &binary) else { continue };
-        command.arg(template::EXIT_STATUS.to_string());
-        let mut result = RunResult::new(&name, tier.name());
-        match run_with_timeout(&mut command, RUN_TIMEOUT) {
-            Ok(finished) => {
-                result.seconds = finished.elapsed.as_secs_f64();
-                match template::verdict(&finished.output, finished.code) {
-                    Ok(()) => result.passed = 1,
-                    Err(why) => {
-                        println!("  FAIL {name} {}: {why}; its output:\n{}", tier.name(), finished.output);
-                        result.failed = 1;
-                    }
-                }
-            }
-            Err(error) => result.error = Some(error),
+        let runs_here = match tier {
+            Tier::Kernel => arch.kernel.is_some(),
+            _ => arch.direct_command(tier, &binary).is_some(),
+        };
+        if !runs_here {
+            continue;
         }
+        // Through the runner users have: `cargo xtask run --arch A --tier T <binary> 3`.
+        let args = xtask::run::RunArgs {
+            arch: Some(arch.name.clone()),
+            tier: Some(tier),
+            timeout: Some(RUN_TIMEOUT.as_secs()),
+            binary: binary.clone(),
+            args: vec![template::EXIT_STATUS.to_string().into()],
+        };
+        println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), template::EXIT_STATUS);
+        let start = Instant::now();
+        let mut result = RunResult::new(&name, tier.name());
+        match xtask::run::run(&args) {
+            Ok(status) if i32::from(status) == template::EXIT_STATUS => result.passed = 1,
+            Ok(status) => {
+                println!("  FAIL {name} {}: the run ended with {status}, not the child's {}", tier.name(), template::EXIT_STATUS);
+                result.failed = 1;
+            }
+            Err(error) => result.error = Some(error.message),
+        }
+        result.seconds = start.elapsed().as_secs_f64();
         println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
         results.push(result);
     }
@@ -290,13 +344,13 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     result
 }
 
-/// Where the kernel tier writes `arch`'s initramfs images.
+/// Where the kernel tier keeps `arch`'s initramfs images, for a look afterwards.
 fn kernel_dir(root: &Path, arch: &Arch) -> PathBuf {
     root.join("target").join("kernel").join(&arch.name)
 }
 
 /// The qemu-system command that boots a kernel as `spec` says with `program` as /init
-/// (its initramfs written to `dir`), passing `init_args` to it.
+/// and `init_args` as its arguments, the initramfs `name`.cpio written to `dir`.
 pub(crate) fn boot_command(
     dir: &Path,
     spec: &kernel::KernelSpec,
@@ -305,24 +359,8 @@ pub(crate) fn boot_command(
     init_args: &[String],
     apt: &mut debian::Apt,
 ) -> Result<Command, String> {
-    let image = kernel::ensure_kernel(spec, apt)?;
     std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-    let initramfs = dir.join(format!("{name}.cpio"));
-    kernel::write_initramfs(program, &initramfs)?;
-    Ok(kernel::boot_command(spec, &image, &initramfs, init_args))
-}
-
-/// The command that runs `binary` on `tier`, if that tier can run this architecture.
-pub(crate) fn runner(arch: &Arch, tier: Tier, binary: &Path) -> Option<Command> {
-    match tier {
-        Tier::Kernel => None,
-        Tier::User => {
-            let mut command = Command::new(arch.qemu_user.as_ref()?);
-            command.arg(binary);
-            Some(command)
-        }
-        Tier::Native => arch.runs_natively().then(|| Command::new(binary)),
-    }
+    kernel::prepare_boot(spec, program, init_args, &dir.join(format!("{name}.cpio")), apt)
 }
 
 impl RunResult {
@@ -366,7 +404,7 @@ pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, tim
     };
     let mut result = RunResult { seconds: finished.elapsed.as_secs_f64(), ran: true, ..RunResult::new(arch, tier) };
     let mut closing = None;
-    for line in finished.output.lines().map(strip_terminal_controls) {
+    for line in finished.output.lines().map(kernel::strip_terminal_controls) {
         let line = line.as_str();
         if let Some((name, outcome)) = case_name(line) {
             result.cases.push((name.to_string(), outcome));
@@ -415,28 +453,6 @@ pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, tim
     result
 }
 
-/// A console line without carriage returns and terminal escape sequences (a PC BIOS
-/// resets the terminal right before the kernel's first output).
-fn strip_terminal_controls(line: &str) -> String {
-    let mut text = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {}
-            '\x1b' => {
-                // CSI: ESC [ parameters final-byte; anything else: ESC and one character.
-                if chars.next_if_eq(&'[').is_some() {
-                    while chars.next().is_some_and(|c| !('@'..='~').contains(&c)) {}
-                } else {
-                    chars.next();
-                }
-            }
-            c => text.push(c),
-        }
-    }
-    text
-}
-
 /// `N passed, N failed, N skipped`.
 fn parse_closing_line(line: &str) -> Option<(usize, usize, usize)> {
     let mut numbers = line.split(", ").zip(["passed", "failed", "skipped"]).map(|(part, word)| {
@@ -464,8 +480,8 @@ fn print_table(results: &[RunResult]) {
 }
 
 fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
-    let arches = select(root, selection)?;
-    setup::run(&arches, &needs(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))?;
+    let arches = select(selection)?;
+    setup::run(&arches, &Needs::for_tiers(&arches, &[Tier::User, Tier::Native, Tier::Kernel]))?;
     let mut failures = Vec::new();
     let mut apt = debian::Apt::default();
     for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
@@ -473,7 +489,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
         match build::freestanding(root, arch, Program::Example("spawn")) {
             Ok(binary) => {
                 for tier in [Tier::User, Tier::Native] {
-                    if let Some(mut command) = runner(arch, tier, &binary) {
+                    if let Some(mut command) = arch.direct_command(tier, &binary) {
                         show_demo_run(&arch.name, tier, &mut command, &mut failures);
                     }
                 }
@@ -485,7 +501,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
         println!("== {}: examples/uts_namespace.rs (the manual's example)", arch.name);
         match build::freestanding(root, arch, Program::Example("uts_namespace")) {
             Ok(binary) => {
-                if let Some(mut command) = runner(arch, Tier::Native, &binary) {
+                if let Some(mut command) = arch.direct_command(Tier::Native, &binary) {
                     show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
                 }
                 if let Some(spec) = &arch.kernel {
@@ -493,6 +509,15 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
                         Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
                         Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
                     }
+                }
+            }
+            Err(error) => failures.push(format!("{}: {error}", arch.name)),
+        }
+        println!("== {}: examples/exit_status.rs through `cargo xtask run` (its status is the run's)", arch.name);
+        match build::freestanding(root, arch, Program::Example("exit_status")) {
+            Ok(binary) => {
+                for tier in arch.tiers() {
+                    show_exit_status_run(arch, tier, &binary, &mut failures);
                 }
             }
             Err(error) => failures.push(format!("{}: {error}", arch.name)),
@@ -507,17 +532,38 @@ fn show_demo_run(arch: &str, tier: Tier, command: &mut Command, failures: &mut V
     println!("-- {arch} on tier {}: {}", tier.name(), format_command(command));
     match run_with_timeout(command, RUN_TIMEOUT) {
         Ok(finished) => {
-            let program_lines = finished.output.lines().map(strip_terminal_controls).filter(|line| {
-                tier != Tier::Kernel || ["uts.", "clone", "child", "init:", "parent", "sethostname", "mmap"].iter().any(|prefix| line.starts_with(prefix))
-            });
-            for line in program_lines {
-                println!("   {line}");
+            let mut console = Console::default();
+            for line in finished.output.lines() {
+                let text = if tier == Tier::Kernel { console.program_text(line) } else { line.to_string() + "\n" };
+                for line in text.lines() {
+                    println!("{}", format!("   {line}").trim_end());
+                }
             }
             if finished.code != Some(0) {
                 failures.push(format!("{arch} {}: exit code {:?}", tier.name(), finished.code));
+            } else if tier == Tier::Kernel && console.end != Some(kernel::BootEnd::PoweredOff) {
+                failures.push(format!("{arch} kernel: the program did not power the machine off ({:?})", console.end));
             }
         }
         Err(error) => failures.push(format!("{arch} {}: {error}", tier.name())),
+    }
+}
+
+/// Runs examples/exit_status with `3 "two words"` through the runner, which must end
+/// with the program's status, 3.
+fn show_exit_status_run(arch: &Arch, tier: Tier, binary: &Path, failures: &mut Vec<String>) {
+    let args = xtask::run::RunArgs {
+        arch: Some(arch.name.clone()),
+        tier: Some(tier),
+        timeout: Some(RUN_TIMEOUT.as_secs()),
+        binary: binary.to_path_buf(),
+        args: vec!["3".into(), "two words".into()],
+    };
+    println!("-- {} on tier {}: cargo xtask run --arch {} --tier {} {} 3 'two words'", arch.name, tier.name(), arch.name, tier.name(), binary.display());
+    match xtask::run::run(&args) {
+        Ok(3) => println!("   exit status 3, as the program said"),
+        Ok(status) => failures.push(format!("{} {}: exit_status 3 ended the run with {status}", arch.name, tier.name())),
+        Err(error) => failures.push(format!("{} {}: {}", arch.name, tier.name(), error.message)),
     }
 }
 
@@ -532,13 +578,7 @@ fn format_command(command: &Command) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{case_name, parse_closing_line, strip_terminal_controls};
-
-    #[test]
-    fn console_lines_lose_escape_sequences_and_carriage_returns() {
-        assert_eq!(strip_terminal_controls("\x1bc\x1b[?7l\x1b[2Jok case\r"), "ok case");
-        assert_eq!(strip_terminal_controls("plain"), "plain");
-    }
+    use super::{case_name, parse_closing_line};
 
     #[test]
     fn closing_line_is_parsed_only_in_its_exact_form() {

@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::arches::{self, Arch};
+use xtask::arches::{self, Arch, Tier};
+use xtask::util::run_with_timeout;
+use xtask::{debian, setup};
+
 use crate::build::{self, Program};
-use crate::util::run_with_timeout;
-use crate::{RunResult, Tier, debian, ia64, setup};
+use crate::{RunResult, ia64};
 
 /// The mutants, relative to the workspace root.
 pub const MUTANTS_FILE: &str = "xtask/mutants.toml";
@@ -91,6 +93,9 @@ enum TestTier {
     Host,
     /// The structural checks of an assembly-only architecture (ia64).
     Structural,
+    /// The checks of the built conformance program's `.eh_frame` (`cargo xtask test`'s
+    /// tier cfi).
+    Cfi,
     /// A tier this xtask has no runner for (yet): the mutant cannot be judged.
     NotRunnable(String),
 }
@@ -103,6 +108,7 @@ impl TestTier {
             "kernel" => TestTier::Conformance(Tier::Kernel),
             "host" => TestTier::Host,
             "structural" => TestTier::Structural,
+            "cfi" => TestTier::Cfi,
             other => TestTier::NotRunnable(other.to_string()),
         }
     }
@@ -112,6 +118,7 @@ impl TestTier {
             TestTier::Conformance(tier) => tier.name(),
             TestTier::Host => "host",
             TestTier::Structural => "structural",
+            TestTier::Cfi => "cfi",
             TestTier::NotRunnable(name) => name,
         }
     }
@@ -178,6 +185,11 @@ impl Mutant {
                 "{}: the checks of `cargo xtask test --arch {}`: {}",
                 run.label(),
                 run.arch.as_deref().unwrap_or_default(),
+                if self.cases.is_empty() { "(every check)".to_string() } else { self.cases.join(" ") }
+            ),
+            TestTier::Cfi => format!(
+                "{}: the .eh_frame checks of `cargo xtask test`: {}",
+                run.label(),
                 if self.cases.is_empty() { "(every check)".to_string() } else { self.cases.join(" ") }
             ),
             TestTier::NotRunnable(tier) => format!("{}: tier `{tier}` (no runner in this xtask yet)", run.label()),
@@ -258,6 +270,7 @@ fn validate(entry: MutantEntry, known_arches: &[Arch]) -> Result<Mutant, String>
                         TestTier::Conformance(Tier::Native) => !known.native_hosts.is_empty(),
                         TestTier::Conformance(Tier::Kernel) => known.kernel.is_some(),
                         TestTier::Structural => known.rust_target.is_none(),
+                        TestTier::Cfi => known.rust_target.is_some(),
                         _ => true,
                     };
                     if !available {
@@ -347,7 +360,7 @@ fn select(mutants: Vec<Mutant>, args: &MutantsArgs, known_arches: &[Arch]) -> Re
 
 pub fn run(root: &Path, args: &MutantsArgs) -> Result<(), String> {
     let total_start = Instant::now();
-    let known_arches = arches::all(root)?;
+    let known_arches = arches::all()?;
     let mutants = select(load(root, &known_arches)?, args, &known_arches)?;
     if args.list {
         print_list(root, &mutants);
@@ -574,12 +587,12 @@ impl Gate {
             let filters: Vec<String> = if everything.contains(&run) { Vec::new() } else { filters.into_iter().collect() };
             println!("baseline: {} (unmutated)", run.label());
             let baseline = match &run.tier {
-                TestTier::Conformance(tier) => {
-                    let arch = run.arch.clone().expect("conformance runs have an architecture");
+                TestTier::Conformance(_) | TestTier::Cfi => {
+                    let arch = run.arch.clone().expect("conformance and cfi runs have an architecture");
                     let binary = built.entry(arch.clone()).or_insert_with(|| self.build(&arch)).clone();
                     match binary {
                         Ok(binary) => {
-                            let result = self.run_conformance(&arch, *tier, &binary, &filters);
+                            let result = self.run_program(&arch, &run.tier, &binary, &filters);
                             let cases = result.cases.iter().map(|(name, outcome)| (name.clone(), *outcome != "skip")).collect();
                             let result = if result.ran && result.error.is_none() && result.failed == 0 {
                                 Ok(())
@@ -625,8 +638,15 @@ impl Gate {
         build::freestanding_into(&self.scratch, &self.build_dir, self.arch(arch), Program::Conformance)
     }
 
-    fn run_conformance(&mut self, arch: &str, tier: Tier, binary: &Path, filters: &[String]) -> RunResult {
+    /// Runs the conformance program `binary` of `arch` on a conformance tier with
+    /// `filters`, or checks its CFI (tier cfi, where every check runs).
+    fn run_program(&mut self, arch: &str, tier: &TestTier, binary: &Path, filters: &[String]) -> RunResult {
         let arch = self.arch(arch).clone();
+        let tier = match tier {
+            TestTier::Conformance(tier) => *tier,
+            TestTier::Cfi => return crate::check_cfi(&arch.name, binary),
+            other => unreachable!("tier {} runs no program", other.name()),
+        };
         if tier == Tier::Kernel {
             let spec = arch.kernel.as_ref().expect("validated: the architecture has a kernel");
             let dir = self.kernel_dir.join(&arch.name);
@@ -635,7 +655,7 @@ impl Gate {
                 Err(error) => RunResult::error(&arch.name, "kernel", error),
             };
         }
-        match crate::runner(&arch, tier, binary) {
+        match arch.direct_command(tier, binary) {
             Some(mut command) => {
                 command.args(filters);
                 crate::run_conformance(&arch.name, tier.name(), &mut command, USER_NATIVE_TIMEOUT)
@@ -719,8 +739,8 @@ impl Gate {
                 tier => match self.baseline_problem(mutant, run) {
                     Some(problem) => RunOutcome::Error(problem),
                     None => match tier {
-                        TestTier::Conformance(tier) => {
-                            let arch = run.arch.clone().expect("conformance runs have an architecture");
+                        TestTier::Conformance(_) | TestTier::Cfi => {
+                            let arch = run.arch.clone().expect("conformance and cfi runs have an architecture");
                             let binary = builds.entry(arch.clone()).or_insert_with(|| self.build(&arch)).clone();
                             match (binary, mutant.caught_by_build) {
                                 (Err(_), true) => RunOutcome::Caught("the build failed, as marked (the compiler's errors are above)".into()),
@@ -730,8 +750,8 @@ impl Gate {
                                 )),
                                 (Ok(_), true) => RunOutcome::Survived("it builds, but is marked caught_by_build".into()),
                                 (Ok(binary), false) => {
-                                    let result = self.run_conformance(&arch, *tier, &binary, &filters);
-                                    conformance_outcome(&result)
+                                    let result = self.run_program(&arch, tier, &binary, &filters);
+                                    program_outcome(mutant, &result)
                                 }
                             }
                         }
@@ -841,15 +861,32 @@ fn first_line(text: &str) -> &str {
 }
 
 /// A mutant's conformance run: caught if a case failed or the program did not finish.
-fn conformance_outcome(result: &RunResult) -> RunOutcome {
+/// A cfi run checks every check; only those the mutant names count.
+fn program_outcome(mutant: &Mutant, result: &RunResult) -> RunOutcome {
     if !result.ran {
         return RunOutcome::Error(result.error.clone().unwrap_or_else(|| "the program did not start".into()));
+    }
+    if result.tier == "cfi" {
+        let counted = |line: &&String| {
+            mutant.cases.is_empty() || mutant.cases.iter().any(|filter| case_of(line).is_some_and(|name| name.contains(filter.as_str())))
+        };
+        let failing: Vec<&String> = result.fail_lines.iter().filter(counted).collect();
+        return if failing.is_empty() {
+            RunOutcome::Survived(format!("{} checks passed", result.passed))
+        } else {
+            RunOutcome::Caught(failing.iter().map(|line| line.as_str()).collect::<Vec<_>>().join("; "))
+        };
     }
     if result.failed > 0 || result.error.is_some() {
         RunOutcome::Caught(describe_failure(result))
     } else {
         RunOutcome::Survived(format!("{} passed, {} skipped", result.passed, result.skipped))
     }
+}
+
+/// The case a `FAIL NAME: why` line names.
+fn case_of(line: &str) -> Option<&str> {
+    line.strip_prefix("FAIL ")?.split(':').next()
 }
 
 /// The FAIL lines of a run, and why it did not finish if it did not.
@@ -974,7 +1011,7 @@ mod tests {
     }
 
     fn known() -> Vec<Arch> {
-        arches::all(&root()).unwrap()
+        arches::all().unwrap()
     }
 
     const ONE: &str = r#"
@@ -1006,11 +1043,12 @@ quick = true
 
     #[test]
     fn every_arch_and_tier_pair_is_a_run_and_an_unknown_tier_is_not_runnable() {
-        let text = ONE.replace(r#"arches = ["x86_64"]"#, r#"arches = ["arm", "thumb"]"#).replace(r#"["native"]"#, r#"["user", "cfi"]"#);
+        let text = ONE.replace(r#"arches = ["x86_64"]"#, r#"arches = ["arm", "thumb"]"#).replace(r#"["native"]"#, r#"["user", "cfi", "unwinder"]"#);
         let mutant = parse_one(&text).unwrap();
         let labels: Vec<String> = mutant.runs.iter().map(TestRun::label).collect();
-        assert_eq!(labels, ["arm user", "thumb user", "arm cfi", "thumb cfi"]);
-        assert_eq!(mutant.runs[2].tier, TestTier::NotRunnable("cfi".into()));
+        assert_eq!(labels, ["arm user", "thumb user", "arm cfi", "thumb cfi", "arm unwinder", "thumb unwinder"]);
+        assert_eq!(mutant.runs[2].tier, TestTier::Cfi);
+        assert_eq!(mutant.runs[4].tier, TestTier::NotRunnable("unwinder".into()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::arches::Arch;
+use crate::arches::{Arch, Tier};
 use crate::util::{command_exists, output_of, run_status};
 
 /// Where Debian's qemu 10 comes from: see shared/reference/toolchain.md.
@@ -20,6 +20,25 @@ pub struct Needs {
     pub qemu_system: Vec<(String, String)>,
 }
 
+impl Needs {
+    /// What running `arches` on `tiers` needs: qemu-user for tier user, each kernel's
+    /// qemu-system for tier kernel, and ia64's binutils for its build checks.
+    pub fn for_tiers(arches: &[Arch], tiers: &[Tier]) -> Needs {
+        let qemu_system = if tiers.contains(&Tier::Kernel) {
+            arches.iter().filter_map(|arch| arch.kernel.as_ref()).map(|spec| (spec.qemu_package.clone(), spec.qemu_system.clone())).collect()
+        } else {
+            Vec::new()
+        };
+        Needs {
+            qemu_user: tiers.contains(&Tier::User),
+            ia64_binutils: arches.iter().any(|arch| arch.rust_target.is_none()),
+            qemu_system,
+        }
+    }
+}
+
+/// Everything `cargo xtask` needs for `arches`: the Rust toolchains that build the
+/// programs, then the tools that run them ([`install_tools`]).
 pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     ensure_nightly_rust_src()?;
     for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
@@ -27,6 +46,12 @@ pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
             ensure_stable_target(target)?;
         }
     }
+    install_tools(arches, needs)
+}
+
+/// The Debian packages that provide the commands `needs` names for `arches` (qemu-user,
+/// qemu-system, ia64 binutils), installed unless the commands are already on PATH.
+pub fn install_tools(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     let mut packages: Vec<(String, String)> = Vec::new();
     if needs.qemu_user {
         for arch in arches {
@@ -72,7 +97,7 @@ fn ensure_nightly_rust_src() -> Result<(), String> {
     if installed.lines().any(|line| line.starts_with("rust-src")) {
         return Ok(());
     }
-    println!("setup: adding rust-src to the nightly toolchain (build-std needs core's source)");
+    eprintln!("setup: adding rust-src to the nightly toolchain (build-std needs core's source)");
     run_status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))
         .map_err(|error| format!("{error}\nrun by hand: rustup component add rust-src --toolchain nightly"))
 }
@@ -82,12 +107,14 @@ fn ensure_stable_target(target: &str) -> Result<(), String> {
     if installed.lines().any(|line| line.trim() == target) {
         return Ok(());
     }
-    println!("setup: adding the stable rust-std for {target} (the library must build on stable)");
+    eprintln!("setup: adding the stable rust-std for {target} (the library must build on stable)");
     run_status(Command::new("rustup").args(["target", "add", "--toolchain", "stable", target]))
         .map_err(|error| format!("{error}\nrun by hand: rustup target add --toolchain stable {target}"))
 }
 
-pub(crate) fn install_debian_packages(packages: &[String]) -> Result<(), String> {
+/// Installs `packages` from bookworm-backports (adding that suite to apt's sources if
+/// needed), as root; an error names the packages and the commands to run by hand.
+pub fn install_debian_packages(packages: &[String]) -> Result<(), String> {
     let list = packages.join(" ");
     let by_hand = format!(
         "run by hand (as root): add {BACKPORTS_SUITE} to apt's sources, apt-get update, \
@@ -97,13 +124,13 @@ pub(crate) fn install_debian_packages(packages: &[String]) -> Result<(), String>
         return Err(format!("missing packages {list}, and this machine has no apt-get; {by_hand}"));
     }
     ensure_backports_source().map_err(|error| format!("{error}\n{by_hand}"))?;
-    println!("setup: apt-get update (package lists for {BACKPORTS_SUITE})");
+    eprintln!("setup: apt-get update (package lists for {BACKPORTS_SUITE})");
     // An index of a foreign architecture or of the security suite may fail to load; what
     // matters is whether the packages resolve, which the install below checks.
     if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
-        println!("setup: apt-get update reported an error ({error}); trying the install anyway");
+        eprintln!("setup: apt-get update reported an error ({error}); trying the install anyway");
     }
-    println!("setup: installing {list} from {BACKPORTS_SUITE}");
+    eprintln!("setup: installing {list} from {BACKPORTS_SUITE}");
     let mut install = Command::new("apt-get");
     install
         .args(["install", "-y", "-qq", "--no-install-recommends", "-t", BACKPORTS_SUITE])
@@ -119,7 +146,7 @@ fn ensure_backports_source() -> Result<(), String> {
         return Ok(());
     }
     let mirror = crate::debian::system_mirror();
-    println!("setup: adding {BACKPORTS_SUITE} ({mirror}) to apt's sources in {BACKPORTS_SOURCE_FILE}");
+    eprintln!("setup: adding {BACKPORTS_SUITE} ({mirror}) to apt's sources in {BACKPORTS_SOURCE_FILE}");
     let stanza = format!(
         "Types: deb\nURIs: {mirror}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n\
          Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"

@@ -27,9 +27,10 @@ fn describe(command: &Command) -> String {
     text
 }
 
-/// Runs `command` with inherited output; an error names the command and its status.
+/// Runs `command` with its output on stderr (a run's stdout carries the program's output
+/// alone); an error names the command and its status.
 pub fn run_status(command: &mut Command) -> Result<(), String> {
-    let status = command.status().map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
+    let status = command.stdout(std::io::stderr()).status().map_err(|error| format!("cannot start `{}`: {error}", describe(command)))?;
     if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", describe(command))) }
 }
 

@@ -96,7 +96,9 @@ pub fn run<'a>(args: &freeclone::rt::Args, cases: impl Iterator<Item = &'a Case>
         args.len() < 2 || args.iter().skip(1).any(|filter| filter.to_str().is_ok_and(|filter| name.contains(filter)))
     };
     for &(name, case) in cases.filter(|(name, _)| selected(name)) {
+        time_limit::start(name);
         let verdict = case().and_then(|()| no_child_left_behind());
+        time_limit::stop();
         match verdict {
             Ok(()) => {
                 passed += 1;
@@ -319,4 +321,49 @@ pub extern "C" fn return_arg_as_status(arg: *mut core::ffi::c_void) -> c_int {
 /// A child that exits with 0 at once.
 pub extern "C" fn return_zero(_: *mut core::ffi::c_void) -> c_int {
     0
+}
+
+/// Each case runs under a time limit, so that a hang names its case within seconds
+/// instead of using up the runner's timeout: SIGALRM's handler prints the FAIL line
+/// and ends the program (the runner then sees an incomplete run).
+mod time_limit {
+    use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+    use freeclone::sys::{self, SignalDisposition};
+    use linux_raw_sys::general as kernel;
+
+    /// Far above any case's time, even under qemu-system on 2 cores.
+    const SECONDS: usize = 60;
+
+    static NAME: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+    static NAME_LENGTH: AtomicUsize = AtomicUsize::new(0);
+
+    extern "C" fn timed_out(_: core::ffi::c_int) {
+        let name = NAME.load(Ordering::SeqCst);
+        let length = NAME_LENGTH.load(Ordering::SeqCst);
+        // SAFETY: `start` stored a &'static str's pointer and length.
+        let name = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(name, length)) };
+        freeclone::println!("FAIL {name}: no verdict within {SECONDS} s (the case hangs)");
+        sys::exit_group(1);
+    }
+
+    fn set_timer(seconds: usize) {
+        // struct itimerval { it_interval, it_value }, each { tv_sec, tv_usec } as longs.
+        let value = [0usize, 0, seconds, 0];
+        let nr = kernel::__NR_setitimer as usize;
+        // SAFETY: the kernel reads the itimerval; the old value is not asked for.
+        let _ = unsafe { sys::syscall3(nr, kernel::ITIMER_REAL as usize, value.as_ptr() as usize, 0) };
+    }
+
+    pub fn start(name: &'static str) {
+        NAME.store(name.as_ptr().cast_mut(), Ordering::SeqCst);
+        NAME_LENGTH.store(name.len(), Ordering::SeqCst);
+        // SAFETY: the handler only reads atomics, writes and exits.
+        let _ = unsafe { sys::sigaction(kernel::SIGALRM as core::ffi::c_int, Some(SignalDisposition::Handler(timed_out))) };
+        set_timer(SECONDS);
+    }
+
+    pub fn stop() {
+        set_timer(0);
+    }
 }

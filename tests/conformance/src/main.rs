@@ -13,6 +13,7 @@ mod harness;
 mod init_calls;
 mod matrix;
 mod namespaces;
+mod raw;
 mod sharing;
 mod termination;
 
@@ -63,24 +64,48 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix))
+    let call_register: &[harness::Case] = if probes::fn_checking_the_call_register().is_some() {
+        &[("fn_is_entered_with_its_address_in_the_register_pic_code_expects", fn_is_entered_with_its_address_in_the_register_pic_code_expects)]
+    } else {
+        &[]
+    };
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register))
+}
+
+/// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
+/// computes a wrong $gp (registered where the ABI has such a rule).
+fn fn_is_entered_with_its_address_in_the_register_pic_code_expects() -> Verdict {
+    let f = probes::fn_checking_the_call_register().ok_or_else(|| fail!("no such rule here"))?;
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let tid = unsafe { clone(f, stack.top(), SIGCHLD, 42 as *mut c_void, null_mut(), null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone failed: {errno}"))?;
+    match wait_exit_status(tid, 0)? {
+        42 => Ok(()),
+        127 => Err(fail!("fn was not entered with its own address in the ABI's call register")),
+        status => Err(fail!("the child exited with {status}")),
+    }
 }
 
 /// The cases every architecture runs.
 const CASES: &[harness::Case] = &[
+    // First, and in a process of its own: a child that ended its thread group would end
+    // every later case too.
+    ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
     ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
     ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
+    ("child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero", child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero),
     ("fn_return_value_is_the_child_exit_status", fn_return_value_is_the_child_exit_status),
     ("fn_in_the_other_instruction_set_is_called_and_returns", fn_in_the_other_instruction_set_is_called_and_returns),
     ("returned_tid_is_the_child_gettid_and_getpid", returned_tid_is_the_child_gettid_and_getpid),
     ("child_settid_stores_the_tid_in_the_child_memory", child_settid_stores_the_tid_in_the_child_memory),
     ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_process", parent_settid_stores_the_tid_in_the_parent_memory_for_a_process),
     ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
+    ("raw_clone_returns_zero_in_the_child_and_sets_its_tls_and_ctid", raw::raw_clone_returns_zero_in_the_child_and_sets_its_tls_and_ctid),
+    ("raw_clone_stores_the_tid_at_ptid_in_the_parent", raw::raw_clone_stores_the_tid_at_ptid_in_the_parent),
     ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
     ("stack_that_aligns_to_null_is_einval_and_creates_no_child", stack_that_aligns_to_null_is_einval_and_creates_no_child),
     ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
     ("thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid", thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid),
-    ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
     ("callee_saved_registers_survive_clone_in_the_parent", callee_saved_registers_survive_clone_in_the_parent),
     ("callee_saved_registers_survive_clone_errors", callee_saved_registers_survive_clone_errors),
     ("sighand_without_vm_is_einval", errors::sighand_without_vm_is_einval),
@@ -102,6 +127,7 @@ const CASES: &[harness::Case] = &[
     ("other_termination_signal_is_sent_and_needs_wclone_or_wall", termination::other_termination_signal_is_sent_and_needs_wclone_or_wall),
     ("no_termination_signal_sends_nothing", termination::no_termination_signal_sends_nothing),
     ("signal_right_after_clone_sees_the_child_pid", termination::signal_right_after_clone_sees_the_child_pid),
+    ("signal_handler_returns_to_the_interrupted_code", termination::signal_handler_returns_to_the_interrupted_code),
     ("newuts_child_hostname_is_its_own", namespaces::newuts_child_hostname_is_its_own),
     ("newpid_child_is_pid_one_of_its_namespace", namespaces::newpid_child_is_pid_one_of_its_namespace),
     ("newns_mounts_stay_in_the_child", namespaces::newns_mounts_stay_in_the_child),
@@ -251,6 +277,31 @@ fn child_frame_chain_ends_at_fn_entry() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     let status = spawn_probed(stack.top(), stack.base())?;
     describe_entry_failures(status, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
+}
+
+struct ProbedCall {
+    top: *mut u8,
+    base: *mut u8,
+    status: Result<c_int, harness::Failure>,
+}
+
+unsafe extern "C" fn call_spawn_probed(arg: *mut c_void) {
+    let call = unsafe { &mut *(arg as *mut ProbedCall) };
+    call.status = spawn_probed(call.top, call.base);
+}
+
+/// The child's frame pointer is zeroed, not inherited: clone is called with a known,
+/// non-zero value in every callee-saved register, the frame pointer included (where
+/// the program's own frames leave it zero, the plain case would pass by luck).
+fn child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero() -> Verdict {
+    let stack = MappedStack::new(STACK_SIZE)?;
+    let mut call = ProbedCall { top: stack.top(), base: stack.base(), status: Ok(0) };
+    // SAFETY: call_spawn_probed takes the ProbedCall it is given.
+    let changed = unsafe { probes::callee_saved_changed(call_spawn_probed, (&raw mut call).cast()) };
+    if changed != 0 {
+        return Err(fail!("callee-saved registers changed around clone: mask {changed:#x}"));
+    }
+    describe_entry_failures(call.status?, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
 }
 
 fn fn_return_value_is_the_child_exit_status() -> Verdict {
@@ -501,18 +552,34 @@ fn thread_on_small_stack_shares_memory_sets_tls_and_clears_ctid() -> Verdict {
     Ok(())
 }
 
-fn thread_returning_does_not_end_the_process() -> Verdict {
+/// In a process of its own: three threads whose `fn` returns 1, then exit 0. If the
+/// clone entry ended threads with exit_group, the first thread would end that process
+/// with 1, and only this case would fail, by name.
+extern "C" fn run_threads_that_return_one(_: *mut c_void) -> c_int {
     let before = sys::getpid();
     for _ in 0..3 {
-        run_thread(STACK_SIZE)?;
+        if run_thread(STACK_SIZE).is_err() {
+            return 2;
+        }
     }
-    // Still running, as the same process: the thread's `return 1` ended only itself.
     if sys::getpid() != before {
-        return Err(fail!("getpid changed"));
+        return 3;
     }
     match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
-        Err(Errno::ECHILD) => Ok(()),
-        other => Err(fail!("a thread left a waitable child: wait4 gave {other:?}")),
+        Err(Errno::ECHILD) => 0,
+        _ => 4,
+    }
+}
+
+fn thread_returning_does_not_end_the_process() -> Verdict {
+    let child = harness::spawn(run_threads_that_return_one, SIGCHLD, null_mut())?;
+    match child.wait(0)? {
+        0 => Ok(()),
+        1 => Err(fail!("a thread returning 1 ended its whole process with status 1: the child exits with exit_group")),
+        2 => Err(fail!("a thread could not be started or joined")),
+        3 => Err(fail!("getpid changed after the threads")),
+        4 => Err(fail!("a thread left a waitable child")),
+        status => Err(fail!("the process running the threads exited with {status}")),
     }
 }
 

@@ -100,3 +100,50 @@ pub fn signal_right_after_clone_sees_the_child_pid() -> Verdict {
     let _ = unsafe { sys::sigaction(SIGUSR1, Some(SignalDisposition::Default)) };
     result
 }
+
+/// How many times `count_signal` ran.
+static HANDLED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn count_signal(_: c_int) {
+    HANDLED.fetch_add(1, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn raise_sigusr1(result: *mut c_void) {
+    let result = unsafe { &mut *(result as *mut Result<(), Errno>) };
+    *result = sys::tgkill(sys::getpid(), sys::gettid(), SIGUSR1);
+}
+
+/// In a process of its own, so that a broken signal return (a crash) fails this case
+/// by name: installs the handler, raises SIGUSR1 with every callee-saved register
+/// holding a known value, and reports what it saw as its exit status.
+extern "C" fn handle_one_signal(_: *mut c_void) -> c_int {
+    // SAFETY: the handler only touches an atomic.
+    if unsafe { sys::sigaction(SIGUSR1, Some(SignalDisposition::Handler(count_signal))) }.is_err() {
+        return 10;
+    }
+    let mut raised: Result<(), Errno> = Err(Errno::from_raw(0));
+    // SAFETY: raise_sigusr1 takes the Result it is given.
+    let changed = unsafe { freeclone::probes::callee_saved_changed(raise_sigusr1, (&raw mut raised).cast()) };
+    match (raised, HANDLED.load(Ordering::SeqCst), changed) {
+        (Err(_), _, _) => 11,
+        (Ok(()), 1, 0) => 0,
+        (Ok(()), 1, _) => 12,
+        (Ok(()), _, _) => 13,
+    }
+}
+
+/// A handler that returns resumes the interrupted code with its registers intact:
+/// the architecture's signal-return path (x86's `SA_RESTORER` trampoline, the vDSO's
+/// elsewhere) works.
+pub fn signal_handler_returns_to_the_interrupted_code() -> Verdict {
+    HANDLED.store(0, Ordering::SeqCst);
+    let child = spawn(handle_one_signal, SIGCHLD, core::ptr::null_mut())?;
+    match child.wait(0)? {
+        0 => Ok(()),
+        10 => Err(fail!("sigaction failed")),
+        11 => Err(fail!("tgkill(self, SIGUSR1) failed")),
+        12 => Err(fail!("callee-saved registers changed across the handler's return")),
+        13 => Err(fail!("the handler did not run exactly once")),
+        status => Err(fail!("the child exited with {status}")),
+    }
+}
