@@ -130,8 +130,10 @@ struct RunResult {
     ran: bool,
     /// The cases (or checks) the run reported, in order: name and `ok`, `FAIL` or `skip`.
     cases: Vec<(String, &'static str)>,
-    /// The run's `FAIL ...` lines.
+    /// The run's `FAIL ...` lines, and its `skip ...` lines where a skip counts as failed.
     fail_lines: Vec<String>,
+    /// The program's `init: ...` lines (as PID 1 it reports how its cases ended).
+    init_lines: Vec<String>,
 }
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
@@ -376,6 +378,7 @@ impl RunResult {
             ran: false,
             cases: Vec::new(),
             fail_lines: Vec::new(),
+            init_lines: Vec::new(),
         }
     }
 
@@ -404,10 +407,14 @@ pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, tim
     };
     let mut result = RunResult { seconds: finished.elapsed.as_secs_f64(), ran: true, ..RunResult::new(arch, tier) };
     let mut closing = None;
+    let mut skip_lines = Vec::new();
     for line in finished.output.lines().map(kernel::strip_terminal_controls) {
         let line = line.as_str();
         if let Some((name, outcome)) = case_name(line) {
             result.cases.push((name.to_string(), outcome));
+        }
+        if line.starts_with("init: ") {
+            result.init_lines.push(line.to_string());
         }
         if line.starts_with("ok ") {
             result.passed += 1;
@@ -417,6 +424,7 @@ pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, tim
             println!("  {line}");
         } else if line.starts_with("skip ") {
             result.skipped += 1;
+            skip_lines.push(line.to_string());
             println!("  {line}");
         } else if let Some(counts) = parse_closing_line(line) {
             closing = Some(counts);
@@ -438,6 +446,7 @@ pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, tim
         println!("  {arch} {tier}: {} skipped outside qemu-user, counted as failed", result.skipped);
         result.failed += result.skipped;
         result.skipped = 0;
+        result.fail_lines.extend(skip_lines);
     }
     if let Some(error) = &result.error {
         println!("  ERROR {arch} {tier}: {error}; its last output:");

@@ -821,7 +821,7 @@ impl Gate {
         let failing: Vec<String> = checks
             .iter()
             .filter(|check| counted(check.name))
-            .filter_map(|check| check.result.as_ref().err().map(|why| format!("FAIL {}: {why}", check.name)))
+            .filter_map(|check| check.result.as_ref().err().map(|why| format!("FAIL {}: {}", check.name, one_line(why, 400))))
             .collect();
         for line in &failing {
             println!("  {line}");
@@ -860,6 +860,15 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
 
+/// `text`'s lines joined by spaces, cut after `limit` characters.
+fn one_line(text: &str, limit: usize) -> String {
+    let joined = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}...", &joined[..cut]),
+        None => joined,
+    }
+}
+
 /// A mutant's conformance run: caught if a case failed or the program did not finish.
 /// A cfi run checks every check; only those the mutant names count.
 fn program_outcome(mutant: &Mutant, result: &RunResult) -> RunOutcome {
@@ -889,15 +898,15 @@ fn case_of(line: &str) -> Option<&str> {
     line.strip_prefix("FAIL ")?.split(':').next()
 }
 
-/// The FAIL lines of a run, and why it did not finish if it did not.
+/// The FAIL lines of a run (and its skips, where they count as failed), and why it did
+/// not finish if it did not: the last case it reported, init's last word.
 fn describe_failure(result: &RunResult) -> String {
     let mut parts: Vec<String> = result.fail_lines.clone();
-    if result.fail_lines.len() < result.failed {
-        parts.push(format!("{} skipped outside qemu-user", result.failed - result.fail_lines.len()));
-    }
     if let Some(error) = &result.error {
         let last = result.cases.last().map(|(name, _)| format!(" after case {name}")).unwrap_or_default();
         parts.push(format!("{}{last}", first_line(error)));
+        // As PID 1 the program says how its cases ended (after its banner).
+        parts.extend(result.init_lines.iter().skip(1).cloned());
     }
     parts.join("; ")
 }
@@ -1128,6 +1137,12 @@ quick = true
         assert!(select(mutants.clone(), &args(&["x86_64"]), &known()).unwrap().is_empty());
         assert!(select(mutants.clone(), &args(&[PORTABLE]), &known()).unwrap().is_empty());
         assert!(select(mutants, &args(&["vax"]), &known()).unwrap_err().contains("unknown architecture `vax`"));
+    }
+
+    #[test]
+    fn multi_line_reasons_become_one_cut_line() {
+        assert_eq!(one_line("a:\n  b\n\nc", 100), "a: b c");
+        assert_eq!(one_line("abcdef", 3), "abc...");
     }
 
     #[test]
