@@ -1153,6 +1153,19 @@ mod tests {
     }
 
     #[test]
+    fn wait_statuses_decode_as_wexitstatus_and_wtermsig() {
+        // Exited with 255, with 42: the code is the second byte, all of it.
+        assert_eq!((exit_status(0xff00), termination_signal(0xff00)), (Some(255), None));
+        assert_eq!((exit_status(0x2a00), termination_signal(0x2a00)), (Some(42), None));
+        assert_eq!((exit_status(0), termination_signal(0)), (Some(0), None));
+        // Killed by SIGSEGV (11), with and without the core-dump bit 0x80.
+        assert_eq!((exit_status(11), termination_signal(11)), (None, Some(11)));
+        assert_eq!((exit_status(0x8b), termination_signal(0x8b)), (None, Some(11)));
+        // Stopped by SIGSTOP (19): low byte 0x7f, neither exited nor killed.
+        assert_eq!((exit_status(0x137f), termination_signal(0x137f)), (None, None));
+    }
+
+    #[test]
     fn mount_and_umount_flags_are_the_kernel_values() {
         assert_eq!((MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC), (1, 2, 4, 8));
         assert_eq!((MS_BIND, MS_MOVE, MS_REC), (4096, 8192, 16384));

@@ -32,6 +32,12 @@ pub fn target_dir(root: &Path) -> PathBuf {
 
 /// Builds `program` for `arch` (release) and returns the binary's path.
 pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<PathBuf, String> {
+    freestanding_into(root, &target_dir(root), arch, program)
+}
+
+/// As [`freestanding`], for the workspace at `root` (a copy of it, for `cargo xtask
+/// mutants`) with the build in `target_dir`.
+pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: Program<'_>) -> Result<PathBuf, String> {
     let target = arch
         .rust_target
         .as_deref()
@@ -44,7 +50,7 @@ pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<Pa
         .args(["run", "nightly", "cargo", "build", "--quiet", "--release", "--target", target])
         .arg(NIGHTLY_BUILD_STD)
         .arg("--target-dir")
-        .arg(target_dir(root))
+        .arg(target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"))
         .env_remove("RUSTFLAGS")
         .env_remove("RUSTUP_TOOLCHAIN")
@@ -64,7 +70,7 @@ pub fn freestanding(root: &Path, arch: &Arch, program: Program<'_>) -> Result<Pa
         }
     };
     run_status(&mut command).map_err(|error| format!("build for {} ({target}) failed: {error}", arch.name))?;
-    Ok(target_dir(root).join(target).join("release").join(binary_name))
+    Ok(target_dir.join(target).join("release").join(binary_name))
 }
 
 /// Builds the library alone with the stable toolchain, every feature on, to prove it

@@ -1,11 +1,14 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
-//! that can run it, `demo` builds and runs the examples, `run` runs any static binary.
+//! that can run it, `demo` builds and runs the examples, `run` runs any static binary,
+//! and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
+//! the tests catch each.
 
 mod bench;
 mod build;
 mod cfi;
 mod ia64;
+mod mutants;
 mod template;
 
 use std::ffi::OsString;
@@ -23,7 +26,12 @@ use xtask::util::run_with_timeout;
 use xtask::{arches, debian, kernel, setup, util};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "freeclone's runner: setup, test, demo, bench, run")]
+#[command(
+    name = "cargo xtask",
+    about = "freeclone's runner: setup, test, demo, bench, run, and mutants (the mutation gate: \
+             realistic bugs from xtask/mutants.toml, injected one at a time into a copy of the \
+             sources, each of which a named test must catch)"
+)]
 enum Cli {
     /// Install what the selected architectures need (rust-src, stable targets, qemu).
     Setup(Selection),
@@ -45,6 +53,10 @@ enum Cli {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// The mutation gate: applies each mutant of xtask/mutants.toml (one realistic bug)
+    /// to a copy of the sources under target/mutants/, runs the test that should catch
+    /// it, and prints `caught` or `survived`; ends with `N passed, N failed`.
+    Mutants(mutants::MutantsArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,6 +88,7 @@ fn main() -> ExitCode {
         Cli::Demo(selection) => demo(&root, &selection),
         Cli::Bench(args) => bench::run(&root, &args),
         Cli::Run { args } => return xtask::run::main("cargo xtask run", args),
+        Cli::Mutants(args) => mutants::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,6 +126,14 @@ struct RunResult {
     error: Option<String>,
     /// How long the run took (booting a kernel included).
     seconds: f64,
+    /// Whether the program was started (false: it could not be, or was never built).
+    ran: bool,
+    /// The cases (or checks) the run reported, in order: name and `ok`, `FAIL` or `skip`.
+    cases: Vec<(String, &'static str)>,
+    /// The run's `FAIL ...` lines, and its `skip ...` lines where a skip counts as failed.
+    fail_lines: Vec<String>,
+    /// The program's `init: ...` lines (as PID 1 it reports how its cases ended).
+    init_lines: Vec<String>,
 }
 
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
@@ -158,8 +179,8 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
                     let result = timed(&format!("run {} kernel", arch.name), || {
-                        match boot_command(root, arch, spec, &binary, "conformance", &mut apt) {
-                            Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command),
+                        match boot_command(&kernel_dir(root, arch), spec, &binary, "conformance", &[], &mut apt) {
+                            Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command, RUN_TIMEOUT),
                             Err(error) => RunResult::error(&arch.name, "kernel", error),
                         }
                     });
@@ -169,7 +190,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             }
             let Some(mut command) = arch.direct_command(tier, &binary) else { continue };
             let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
-                run_conformance(&arch.name, tier.name(), &mut command)
+                run_conformance(&arch.name, tier.name(), &mut command, RUN_TIMEOUT)
             });
             results.push(result);
         }
@@ -211,7 +232,7 @@ fn test_std_with_rt(root: &Path) -> RunResult {
 
 /// Runs the std program, which must exit 0 having printed its std and its `rt` line.
 fn run_std_program(arch: &str, tier: &str, command: &mut Command) -> RunResult {
-    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+    let mut result = RunResult::new(arch, tier);
     match run_with_timeout(command, RUN_TIMEOUT) {
         Ok(finished) => {
             result.seconds = finished.elapsed.as_secs_f64();
@@ -231,16 +252,23 @@ fn run_std_program(arch: &str, tier: &str, command: &mut Command) -> RunResult {
 
 /// The child's CFI, read from the built program (tier "cfi": checks of the binary,
 /// counted as cases).
-fn check_cfi(arch: &str, binary: &Path) -> RunResult {
-    let mut result = RunResult { arch: arch.into(), tier: "cfi".into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+pub(crate) fn check_cfi(arch: &str, binary: &Path) -> RunResult {
+    let mut result = RunResult::new(arch, "cfi");
     match cfi::check(binary) {
         Ok(checks) => {
+            result.ran = true;
             for check in checks {
                 match check.result {
-                    Ok(()) => result.passed += 1,
+                    Ok(()) => {
+                        result.passed += 1;
+                        result.cases.push((check.name, "ok"));
+                    }
                     Err(why) => {
                         result.failed += 1;
-                        println!("  FAIL {}: {why}", check.name);
+                        let line = format!("FAIL {}: {why}", check.name);
+                        println!("  {line}");
+                        result.fail_lines.push(line);
+                        result.cases.push((check.name, "FAIL"));
                     }
                 }
             }
@@ -278,7 +306,7 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
         };
         println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), template::EXIT_STATUS);
         let start = Instant::now();
-        let mut result = RunResult { arch: name.clone(), tier: tier.name().into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+        let mut result = RunResult::new(&name, tier.name());
         match xtask::run::run(&args) {
             Ok(status) if i32::from(status) == template::EXIT_STATUS => result.passed = 1,
             Ok(status) => {
@@ -301,7 +329,7 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     }
     let build_dir = root.join("target").join("ia64");
     let checks = ia64::build_and_check(root, &build_dir);
-    let mut result = RunResult { arch: arch.name.clone(), tier: "build".into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: 0.0 };
+    let mut result = RunResult::new(&arch.name, "build");
     for check in &checks {
         match &check.result {
             Ok(()) => {
@@ -318,44 +346,85 @@ fn assembly_only(root: &Path, arch: &Arch) -> RunResult {
     result
 }
 
-/// The qemu-system command that boots `arch`'s kernel with `program` as /init, its
-/// initramfs kept under target/kernel/ for a look afterwards.
-fn boot_command(
-    root: &Path,
-    arch: &Arch,
+/// Where the kernel tier keeps `arch`'s initramfs images, for a look afterwards.
+fn kernel_dir(root: &Path, arch: &Arch) -> PathBuf {
+    root.join("target").join("kernel").join(&arch.name)
+}
+
+/// The qemu-system command that boots a kernel as `spec` says with `program` as /init
+/// and `init_args` as its arguments, the initramfs `name`.cpio written to `dir`.
+pub(crate) fn boot_command(
+    dir: &Path,
     spec: &kernel::KernelSpec,
     program: &Path,
     name: &str,
+    init_args: &[String],
     apt: &mut debian::Apt,
 ) -> Result<Command, String> {
-    let dir = root.join("target").join("kernel").join(&arch.name);
-    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-    kernel::prepare_boot(spec, program, &[], &dir.join(format!("{name}.cpio")), apt)
+    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    kernel::prepare_boot(spec, program, init_args, &dir.join(format!("{name}.cpio")), apt)
 }
 
 impl RunResult {
+    fn new(arch: &str, tier: &str) -> Self {
+        RunResult {
+            arch: arch.into(),
+            tier: tier.into(),
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            error: None,
+            seconds: 0.0,
+            ran: false,
+            cases: Vec::new(),
+            fail_lines: Vec::new(),
+            init_lines: Vec::new(),
+        }
+    }
+
     fn error(arch: &str, tier: &str, error: String) -> Self {
-        RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: Some(error), seconds: 0.0 }
+        RunResult { error: Some(error), ..RunResult::new(arch, tier) }
     }
 }
 
-fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
+/// The case a result line names and its outcome: `ok NAME`, `FAIL NAME: why`,
+/// `skip NAME: why`.
+fn case_name(line: &str) -> Option<(&str, &'static str)> {
+    let (rest, outcome) = [("ok ", "ok"), ("FAIL ", "FAIL"), ("skip ", "skip")]
+        .iter()
+        .find_map(|(prefix, outcome)| line.strip_prefix(prefix).map(|rest| (rest, *outcome)))?;
+    let name = rest.split(':').next().map(str::trim).filter(|name| !name.is_empty() && !name.contains(' '))?;
+    Some((name, outcome))
+}
+
+/// Runs the conformance program as `command` (killed after `timeout`) and counts its
+/// result lines.
+pub(crate) fn run_conformance(arch: &str, tier: &str, command: &mut Command, timeout: Duration) -> RunResult {
     println!("run: {arch} on tier {tier}");
-    let finished = match run_with_timeout(command, RUN_TIMEOUT) {
+    let finished = match run_with_timeout(command, timeout) {
         Ok(finished) => finished,
         Err(error) => return RunResult::error(arch, tier, error),
     };
-    let mut result = RunResult { arch: arch.into(), tier: tier.into(), passed: 0, failed: 0, skipped: 0, error: None, seconds: finished.elapsed.as_secs_f64() };
+    let mut result = RunResult { seconds: finished.elapsed.as_secs_f64(), ran: true, ..RunResult::new(arch, tier) };
     let mut closing = None;
+    let mut skip_lines = Vec::new();
     for line in finished.output.lines().map(kernel::strip_terminal_controls) {
         let line = line.as_str();
+        if let Some((name, outcome)) = case_name(line) {
+            result.cases.push((name.to_string(), outcome));
+        }
+        if line.starts_with("init: ") {
+            result.init_lines.push(line.to_string());
+        }
         if line.starts_with("ok ") {
             result.passed += 1;
         } else if line.starts_with("FAIL ") {
             result.failed += 1;
+            result.fail_lines.push(line.to_string());
             println!("  {line}");
         } else if line.starts_with("skip ") {
             result.skipped += 1;
+            skip_lines.push(line.to_string());
             println!("  {line}");
         } else if let Some(counts) = parse_closing_line(line) {
             closing = Some(counts);
@@ -365,7 +434,7 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
     // under a kernel, init powers the machine off and qemu exits 0.
     let expected_code = if tier == "kernel" || result.failed == 0 { 0 } else { 1 };
     if finished.timed_out {
-        result.error = Some(format!("timed out after {} s", RUN_TIMEOUT.as_secs()));
+        result.error = Some(format!("timed out after {} s", timeout.as_secs()));
     } else if closing != Some((result.passed, result.failed, result.skipped)) || finished.code != Some(expected_code) {
         result.error = Some(format!(
             "the program did not finish its run (exit code {:?}, closing line {:?})",
@@ -377,6 +446,7 @@ fn run_conformance(arch: &str, tier: &str, command: &mut Command) -> RunResult {
         println!("  {arch} {tier}: {} skipped outside qemu-user, counted as failed", result.skipped);
         result.failed += result.skipped;
         result.skipped = 0;
+        result.fail_lines.extend(skip_lines);
     }
     if let Some(error) = &result.error {
         println!("  ERROR {arch} {tier}: {error}; its last output:");
@@ -444,7 +514,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
                     show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
                 }
                 if let Some(spec) = &arch.kernel {
-                    match boot_command(root, arch, spec, &binary, "uts_namespace", &mut apt) {
+                    match boot_command(&kernel_dir(root, arch), spec, &binary, "uts_namespace", &[], &mut apt) {
                         Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
                         Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
                     }
@@ -517,7 +587,7 @@ fn format_command(command: &Command) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_closing_line;
+    use super::{case_name, parse_closing_line};
 
     #[test]
     fn closing_line_is_parsed_only_in_its_exact_form() {
@@ -525,5 +595,14 @@ mod tests {
         assert_eq!(parse_closing_line("14 passed, 0 failed"), None);
         assert_eq!(parse_closing_line("ok 14 passed, 0 failed, 2 skipped"), None);
         assert_eq!(parse_closing_line("x passed, 0 failed, 2 skipped"), None);
+    }
+
+    #[test]
+    fn result_lines_name_their_case() {
+        assert_eq!(case_name("ok child_runs_fn"), Some(("child_runs_fn", "ok")));
+        assert_eq!(case_name("FAIL child_runs_fn: arg not intact; "), Some(("child_runs_fn", "FAIL")));
+        assert_eq!(case_name("skip vfork_suspends: clone answered EINVAL"), Some(("vfork_suspends", "skip")));
+        assert_eq!(case_name("init: the conformance cases ended"), None);
+        assert_eq!(case_name("ok "), None);
     }
 }
