@@ -143,6 +143,13 @@ pub fn build_and_check(workspace_root: &Path, build_dir: &Path) -> Vec<Check> {
         }),
     );
     push(
+        "passes_flags_ptid_ctid_and_tls_in_the_kernels_order",
+        inspected.as_ref().map_err(Clone::clone).and_then(|i| {
+            let site = find_clone2_break(&i.dis, &i.symbols, ENTRY_RAW)?;
+            check_kernel_argument_order(&i.dis, site)
+        }),
+    );
+    push(
         "child_calls_fn_through_descriptor",
         with(&|a| {
             let w = &a.walk;
@@ -200,6 +207,42 @@ pub fn build_and_check(workspace_root: &Path, build_dir: &Path) -> Vec<Check> {
 
 fn skipped(prerequisite: &str) -> String {
     format!("not checked: `{prerequisite}` failed")
+}
+
+/// Before the clone2 break: the kernel's arguments 1, 4, 5 and 6 (flags, ptid, ctid,
+/// tls: ia64 puts ctid before tls) come from `__clone2`'s in3, in5, in7 and in6. The
+/// output registers follow the function's `alloc`, which objdump prints as
+/// `alloc rN=ar.pfs,<frame size>,<inputs + locals>,<rotating>`: out0 is r32 + inputs + locals.
+fn check_kernel_argument_order(d: &Disasm, site: usize) -> Result<(), String> {
+    let func = &d.funcs[d.insns[site].func];
+    let before = &d.insns[func.first..site];
+    let alloc = before
+        .iter()
+        .find(|insn| insn.mnemonic == "alloc")
+        .ok_or_else(|| format!("no alloc in `{}` before the clone2 break", func.name))?;
+    let frame: Vec<i64> = alloc.operands.split(',').skip(1).filter_map(parse_int).collect();
+    let [_, inputs_and_locals, ..] = frame[..] else {
+        return Err(format!("cannot read the frame of `alloc {}`", alloc.operands));
+    };
+    let register = |n: i64| format!("r{n}");
+    let out = |k: i64| register(32 + inputs_and_locals + k);
+    let input = |k: i64| register(32 + k);
+    for (argument, (out_k, in_k, what)) in [(1, (0, 3, "flags")), (4, (3, 5, "ptid")), (5, (4, 7, "ctid")), (6, (5, 6, "tls"))] {
+        let target = out(out_k);
+        let last = before.iter().rev().find(|insn| insn.writes(&target));
+        let from = last.and_then(|insn| (insn.mnemonic == "mov").then(|| insn.operands.split_once('=')).flatten());
+        match from {
+            Some((_, source)) if source.trim() == input(in_k) => {}
+            _ => {
+                return Err(format!(
+                    "kernel argument {argument} ({what}, out{out_k} = {target}) is not set from in{in_k} ({}) before the break: {}",
+                    input(in_k),
+                    last.map_or("never written".to_string(), |insn| format!("{} {}", insn.mnemonic, insn.operands))
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------

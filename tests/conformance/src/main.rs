@@ -32,7 +32,12 @@ use harness::{MappedStack, Verdict, fail, must_not_run, return_arg_as_status, re
 
 freeclone::entry!(main);
 
+/// The runtime `entry!` handed to `main`, for the cases of `rt` itself.
+static mut RUNTIME: Option<freeclone::rt::Runtime> = None;
+
 fn main(rt: freeclone::rt::Runtime) -> i32 {
+    // SAFETY: written once, before any case runs (and before any thread exists).
+    unsafe { RUNTIME = Some(rt) };
     let args = rt.args();
     // Started by execve_replaces_the_program_image: check what execve passed, exit.
     if init_calls::is_exec_probe(&args) {
@@ -111,6 +116,8 @@ const CASES: &[harness::Case] = &[
     ("parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread", parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread),
     ("raw_clone_returns_zero_in_the_child_and_sets_its_tls_and_ctid", raw::raw_clone_returns_zero_in_the_child_and_sets_its_tls_and_ctid),
     ("raw_clone_stores_the_tid_at_ptid_in_the_parent", raw::raw_clone_stores_the_tid_at_ptid_in_the_parent),
+    ("auxiliary_vector_holds_the_kernels_entry_and_page_size", auxiliary_vector_holds_the_kernels_entry_and_page_size),
+    ("supervise_returns_the_exit_status_or_128_plus_the_signal", supervise_returns_the_exit_status_or_128_plus_the_signal),
     ("null_child_stack_is_einval_and_creates_no_child", null_child_stack_is_einval_and_creates_no_child),
     ("stack_that_aligns_to_null_is_einval_and_creates_no_child", stack_that_aligns_to_null_is_einval_and_creates_no_child),
     ("misaligned_stack_top_is_aligned_down", misaligned_stack_top_is_aligned_down),
@@ -312,11 +319,15 @@ unsafe extern "C" fn call_spawn_probed(arg: *mut c_void) {
     call.status = spawn_probed(call.top, call.base);
 }
 
-/// The child's frame pointer is zeroed, not inherited: clone is called with a known,
+/// The child's frame chain is ended, not inherited: clone is called with a known,
 /// non-zero value in every callee-saved register, the frame pointer included (where
-/// the program's own frames leave it zero, the plain case would pass by luck).
+/// the program's own frames leave it zero, the plain case would pass by luck), and on a
+/// stack whose every byte is non-zero (s390x's chain link is a word on the stack, which
+/// a fresh mapping would hold zero by luck).
 fn child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
+    // SAFETY: the mapping is ours and unused.
+    unsafe { core::ptr::write_bytes(stack.base(), 0xa5, STACK_SIZE) };
     let mut call = ProbedCall { top: stack.top(), base: stack.base(), status: Ok(0) };
     // SAFETY: call_spawn_probed takes the ProbedCall it is given.
     let changed = unsafe { probes::callee_saved_changed(call_spawn_probed, (&raw mut call).cast()) };
@@ -324,6 +335,59 @@ fn child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero() -> Ve
         return Err(fail!("callee-saved registers changed around clone: mask {changed:#x}"));
     }
     describe_entry_failures(call.status?, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
+}
+
+fn runtime() -> Result<freeclone::rt::Runtime, harness::Failure> {
+    // SAFETY: written once in main before the cases.
+    unsafe { RUNTIME }.ok_or_else(|| fail!("main did not keep the runtime"))
+}
+
+unsafe extern "C" {
+    /// freeclone's process entry (weak `_start`).
+    fn _start();
+}
+
+/// `_start` finds the auxiliary vector after the environment: the kernel's AT_ENTRY
+/// is this program's `_start`, and AT_PAGESZ a power of two of at least 4 KiB, read
+/// through `Runtime` and through the `getauxval` that `entry!` defines.
+fn auxiliary_vector_holds_the_kernels_entry_and_page_size() -> Verdict {
+    const AT_PAGESZ: usize = 6;
+    const AT_ENTRY: usize = 9;
+    let rt = runtime()?;
+    let entry = _start as usize;
+    let seen_entry = rt.auxiliary_value(AT_ENTRY);
+    if seen_entry != Some(entry) {
+        return Err(fail!("AT_ENTRY is {seen_entry:?}, _start is at {entry:#x}"));
+    }
+    let page_size = rt.auxiliary_value(AT_PAGESZ).unwrap_or(0);
+    if !page_size.is_power_of_two() || page_size < 4096 {
+        return Err(fail!("AT_PAGESZ is {page_size}"));
+    }
+    // The C symbol `entry!` defined in this binary, for code that asks libc's way.
+    let through_c = getauxval(AT_PAGESZ as core::ffi::c_ulong) as usize;
+    if through_c != page_size {
+        return Err(fail!("getauxval(AT_PAGESZ) is {through_c}, the runtime says {page_size}"));
+    }
+    Ok(())
+}
+
+/// `rt::supervise` returns `work`'s exit status, and 128 + N for a worker that signal
+/// N killed, as shells report it (a PID 1 passes it on as its own status).
+fn supervise_returns_the_exit_status_or_128_plus_the_signal() -> Verdict {
+    let rt = runtime()?;
+    let exited = freeclone::rt::supervise(&rt, || 7).map_err(|errno| fail!("supervise: {errno}"))?;
+    if exited != 7 {
+        return Err(fail!("a worker returning 7 gave {exited}"));
+    }
+    let killed = freeclone::rt::supervise(&rt, || {
+        let _ = sys::kill(sys::getpid(), freeclone::signal::SIGKILL);
+        0
+    })
+    .map_err(|errno| fail!("supervise: {errno}"))?;
+    if killed != 128 + freeclone::signal::SIGKILL {
+        return Err(fail!("a worker killed by SIGKILL gave {killed}, expected {}", 128 + freeclone::signal::SIGKILL));
+    }
+    Ok(())
 }
 
 fn fn_return_value_is_the_child_exit_status() -> Verdict {
