@@ -354,7 +354,7 @@ fn auxiliary_vector_holds_the_kernels_entry_and_page_size() -> Verdict {
     const AT_PAGESZ: usize = 6;
     const AT_ENTRY: usize = 9;
     let rt = runtime()?;
-    let entry = _start as usize;
+    let entry = _start as *const () as usize;
     let seen_entry = rt.auxiliary_value(AT_ENTRY);
     if seen_entry != Some(entry) {
         return Err(fail!("AT_ENTRY is {seen_entry:?}, _start is at {entry:#x}"));
