@@ -589,6 +589,37 @@ extern "C" fn thread_writes(arg: *mut c_void) -> c_int {
 /// is visible to the caller, its thread pointer is `tls`, and `child_tid` is cleared
 /// (and the futex woken) when it exits, which is how the caller joins it.
 pub fn clone3_thread_shares_memory_sets_tls_and_clears_child_tid() -> Verdict {
+    run_clone3_thread()
+}
+
+/// In a process of its own: three clone3 threads whose `fn` returns 1, then exit 0. If
+/// the clone3 entry ended threads with exit_group, the first thread would end that
+/// process with 1, and only this case would fail, by name.
+extern "C" fn run_clone3_threads_that_return_one(_: *mut c_void) -> c_int {
+    for _ in 0..3 {
+        if run_clone3_thread().is_err() {
+            return 2;
+        }
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => 0,
+        _ => 4,
+    }
+}
+
+/// A clone3 thread whose `fn` returns ends itself only (SYS_exit, never exit_group).
+pub fn clone3_thread_returning_does_not_end_the_process() -> Verdict {
+    let child = crate::harness::spawn(run_clone3_threads_that_return_one, SIGCHLD, core::ptr::null_mut())?;
+    match child.wait(0)? {
+        0 => Ok(()),
+        1 => Err(fail!("a clone3 thread returning 1 ended its whole process with status 1: the child exits with exit_group")),
+        2 => Err(fail!("a clone3 thread could not be started, joined or checked")),
+        4 => Err(fail!("a clone3 thread left a waitable child")),
+        status => Err(fail!("the process running the threads exited with {status}")),
+    }
+}
+
+fn run_clone3_thread() -> Verdict {
     let stack = MappedStack::new(crate::STACK_SIZE)?;
     let mut shared = Shared {
         tls_block: [0; 4],

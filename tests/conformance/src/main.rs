@@ -105,6 +105,7 @@ const CASES: &[harness::Case] = &[
     // First, and in a process of its own: a child that ended its thread group would end
     // every later case too.
     ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
+    ("clone3_thread_returning_does_not_end_the_process", clone3::clone3_thread_returning_does_not_end_the_process),
     ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
     ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
     ("child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero", child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero),
