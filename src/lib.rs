@@ -1,7 +1,8 @@
 //! Linux `clone(2)` exactly as its manual page describes it, with no libc and no
 //! allocation: the glibc wrapper [`clone`], ia64's stack-as-base-and-size form
 //! [`clone2`] (on every architecture), and the raw system call [`sys::clone`]; and
-//! `clone3()`: its argument structure [`CloneArgs`] and the raw, fork-like call
+//! `clone3()`: its argument structure [`CloneArgs`], glibc's `fn(arg)` wrapper
+//! [`clone3()`] with its fallback to `clone`, and the raw, fork-like call
 //! [`sys::clone3`].
 //!
 //! ```no_run

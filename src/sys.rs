@@ -247,7 +247,7 @@ pub unsafe fn clone(
 ///   so the flags must not contain `CLONE_VM` (the two would share one stack).
 /// - With a stack, the child returns from this function on that stack, where the
 ///   caller's frames are not: it cannot return from here, nor run any code that reads
-///   the caller's stack. (A `fn(arg)` entry for clone3 is yet to come.)
+///   the caller's stack. [`crate::clone3`] runs `fn(arg)` there instead.
 /// - With `CLONE_VM`, `CLONE_FILES`, `CLONE_SIGHAND` or `CLONE_THREAD`, the child
 ///   shares that state with the caller without any synchronization this crate
 ///   provides; with `CLONE_VM` its stack must stay mapped until it has exited.

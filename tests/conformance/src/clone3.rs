@@ -3,6 +3,8 @@
 //! the kernel's selftests (tools/testing/selftests/clone3/). qemu-user answers
 //! `ENOSYS` to clone3 (measured with qemu 10.0.2: x86_64, i386, aarch64, s390x, mipsel), which these
 //! cases report as a skip with that proof; the native and kernel tiers run them all.
+//! The cases of `freeclone::clone3` (a `fn(arg)` entry) run on every tier: under
+//! qemu-user through its fallback to clone.
 
 use core::ffi::{CStr, c_int, c_void};
 use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
