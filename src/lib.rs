@@ -1,7 +1,8 @@
 //! Linux `clone(2)` exactly as its manual page describes it, with no libc and no
 //! allocation: the glibc wrapper [`clone`], ia64's stack-as-base-and-size form
 //! [`clone2`] (on every architecture), and the raw system call [`sys::clone`]; and
-//! `clone3()`: its argument structure [`CloneArgs`] and the raw, fork-like call
+//! `clone3()`: its argument structure [`CloneArgs`], glibc's `fn(arg)` wrapper
+//! [`clone3()`] with its fallback to `clone`, and the raw, fork-like call
 //! [`sys::clone3`].
 //!
 //! ```no_run
@@ -97,6 +98,7 @@ pub mod sys;
 pub mod tls;
 
 use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 pub use clone_args::{CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2, CloneArgs, RawCloneArgs};
 pub use errno::Errno;
@@ -222,4 +224,119 @@ unsafe fn clone_on_aligned_top(
     // SAFETY: forwarded from the callers.
     let ret = unsafe { arch::clone_entry(f, top, flags as u32 as usize, arg, ptid, tls, ctid) };
     Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
+}
+
+/// Whether [`clone3`] has seen this kernel answer `ENOSYS` to the clone3 system call
+/// (before Linux 5.3, under qemu-user, or under a seccomp filter that refuses it), so
+/// that it and every later call went through `clone` instead.
+static CLONE3_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// True once [`clone3`] has found the clone3 system call missing (`ENOSYS`) and fallen
+/// back to `clone`: from then on it goes to `clone` directly.
+pub fn clone3_is_missing() -> bool {
+    CLONE3_MISSING.load(Ordering::Relaxed)
+}
+
+/// Creates a child process or thread described by `args` that starts by calling
+/// `f(arg)`, as glibc's `__clone3` does, falling back to `clone` where the kernel has
+/// no clone3 (as glibc's `__clone_internal` does).
+///
+/// - The child's stack is [`CloneArgs::stack`]'s area: the kernel starts the child at
+///   `stack + stack_size`, which the entry aligns down to [`stack::ALIGNMENT`] and then
+///   uses [`stack::CHILD_FRAME_SIZE`] bytes below, exactly as [`clone`] does. Without a
+///   stack the child calls `f` on its copy of the caller's stack, which only a child
+///   without `CLONE_VM` has.
+/// - The exit signal is [`CloneArgs::exit_signal`]; the flags hold none.
+///
+/// In the parent, returns the child's thread ID. In the child, `f(arg)` runs with the
+/// frame chain ended and its return value becomes the child's exit status through
+/// `SYS_exit` (never `exit_group`).
+///
+/// **Fallback.** If the clone3 system call answers `ENOSYS` (and only then), the same
+/// request is made with `clone`: the flags' low 32 bits with the exit signal in the low
+/// byte, the stack's aligned top, `parent_tid` as `ptid` (or `pidfd`, where `clone`
+/// stores the descriptor for `CLONE_PIDFD`), `child_tid` as `ctid`, and `tls`; and
+/// [`clone3_is_missing`] becomes true, so that later calls go to `clone` directly.
+///
+/// # Errors
+/// - [`Errno::EINVAL`] before any system call if the stack area, once its top is
+///   aligned down, holds less than [`stack::MIN_SIZE`] bytes (a size of 0 included).
+///   `f` cannot be null in Rust.
+/// - [`Errno::EINVAL`] on the fallback for what `clone` cannot express, the answer an
+///   older kernel gives for a flag it does not know: `set_tid`, `cgroup` and
+///   `CLONE_INTO_CGROUP`, `CLONE_CLEAR_SIGHAND`, `CLONE_NEWTIME`, any flag above bit
+///   31 or in the low byte, `CLONE_PIDFD` together with `parent_tid` (`clone` takes
+///   `ptid` for the descriptor), and an exit signal above `0xff`. No child is created.
+/// - Any error of the system call, unchanged (see [`sys::clone3`] and [`clone`]).
+///
+/// # Safety
+/// - The stack area in `args` must be writable, not used by anything else, and large
+///   enough for `f` and everything it calls, for as long as the child runs. With
+///   `CLONE_VM` it must be given, and stay valid until the child has exited (for
+///   example until `CLONE_CHILD_CLEARTID` has cleared `child_tid`). Without a stack,
+///   the flags must not contain `CLONE_VM` (the two would share one stack).
+/// - `f` must be safe to run in the child given the flags: with `CLONE_VM` it shares
+///   the caller's memory without any synchronization this crate provides; without it,
+///   it runs in a copy. With `CLONE_VM`, however the child ends, nothing is unwound:
+///   nothing of the caller's may rely on values that live in the child's frames.
+/// - `CLONE_SETTLS`' thread pointer must be one the code in the child can live with.
+///   (Every pointer in `args` is valid: [`CloneArgs`] borrows what it points to.)
+pub unsafe fn clone3(args: &CloneArgs<'_>, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
+    let raw = args.as_raw();
+    let base = raw.stack as usize as *mut u8;
+    let top = if raw.stack != 0 {
+        let top = stack::align_down(base.wrapping_add(raw.stack_size as usize));
+        // A size that wraps around the address space leaves nothing usable either.
+        if (top as usize).saturating_sub(base as usize) < stack::MIN_SIZE || raw.stack_size > usize::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+        top
+    } else if raw.stack_size != 0 {
+        return Err(Errno::EINVAL); // a size without a stack: the kernel's answer too
+    } else {
+        core::ptr::null_mut()
+    };
+    if !clone3_is_missing() {
+        // SAFETY: the caller upholds this function's contract; the stack holds the
+        // entry's frame below its aligned top.
+        let ret = unsafe { arch::clone3_entry(raw, args.size(), f, arg) };
+        match Errno::from_syscall_return(ret) {
+            Err(Errno::ENOSYS) => CLONE3_MISSING.store(true, Ordering::Relaxed),
+            result => return result.map(|tid| tid as pid_t),
+        }
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { clone3_through_clone(raw, top, f, arg) }
+}
+
+/// [`clone3`]'s fallback: the same request through `clone`, or `EINVAL` for what
+/// `clone` cannot express.
+unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
+    let pidfd = raw.flags & linux_raw_sys::general::CLONE_PIDFD as u64 != 0;
+    let parent_settid = raw.flags & flags::CLONE_PARENT_SETTID as u32 as u64 != 0;
+    let inexpressible = raw.flags >> 32 != 0
+        || raw.flags & (0xff | flags::CLONE_NEWTIME as u32 as u64) != 0
+        || raw.set_tid != 0
+        || raw.set_tid_size != 0
+        || raw.cgroup != 0
+        || (pidfd && (parent_settid || raw.parent_tid != 0))
+        || raw.exit_signal > 0xff;
+    if inexpressible {
+        return Err(Errno::EINVAL);
+    }
+    let clone_flags = (raw.flags as u32 | raw.exit_signal as u32) as c_int;
+    let ptid = if pidfd { raw.pidfd } else { raw.parent_tid } as usize as *mut pid_t;
+    let tls = raw.tls as usize as *mut c_void;
+    let ctid = raw.child_tid as usize as *mut pid_t;
+    if top.is_null() {
+        // No stack: a fork-like child, which goes on on its copy of this stack.
+        // SAFETY: the caller promises no CLONE_VM without a stack.
+        return match unsafe { sys::clone(clone_flags, top, ptid, tls, ctid) }? {
+            // SAFETY: the caller promises that `f` may run in the child with `arg`.
+            0 => unsafe { sys::exit(f(arg)) },
+            tid => Ok(tid),
+        };
+    }
+    // SAFETY: forwarded from the caller; `top` is aligned with room for the frame.
+    unsafe { clone_on_aligned_top(f, top, clone_flags, arg, ptid, tls, ctid) }
 }

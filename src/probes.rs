@@ -129,3 +129,10 @@ pub const fn fn_checking_the_call_register() -> Option<CloneFn> {
 pub const fn lazy_saved_matrix() -> Option<LazySavedMatrix> {
     arch::LAZY_SAVED_MATRIX
 }
+
+/// The address of the architecture's clone3 entry, where a child that [`crate::clone3`]
+/// created through the clone3 system call returns from its `fn` (its code, too, is far
+/// smaller than 256 bytes on every architecture).
+pub fn clone3_entry_address() -> usize {
+    arch::clone3_entry as *const () as usize
+}

@@ -247,7 +247,7 @@ pub unsafe fn clone(
 ///   so the flags must not contain `CLONE_VM` (the two would share one stack).
 /// - With a stack, the child returns from this function on that stack, where the
 ///   caller's frames are not: it cannot return from here, nor run any code that reads
-///   the caller's stack. (A `fn(arg)` entry for clone3 is yet to come.)
+///   the caller's stack. [`crate::clone3`] runs `fn(arg)` there instead.
 /// - With `CLONE_VM`, `CLONE_FILES`, `CLONE_SIGHAND` or `CLONE_THREAD`, the child
 ///   shares that state with the caller without any synchronization this crate
 ///   provides; with `CLONE_VM` its stack must stay mapped until it has exited.
@@ -269,6 +269,59 @@ pub unsafe fn clone3(args: &CloneArgs<'_>) -> Result<pid_t, Errno> {
 pub unsafe fn clone3_raw(args: *const RawCloneArgs, size: usize) -> Result<pid_t, Errno> {
     let nr = kernel::__NR_clone3 as usize;
     check(unsafe { arch::syscall2(nr, args as usize, size) }).map(|pid| pid as pid_t)
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`: from now on `execve` grants no privileges
+/// (set-user-ID bits, file capabilities) to this thread and its descendants. An
+/// unprivileged thread needs it before [`seccomp_set_mode_filter`].
+pub fn set_no_new_privs() -> Result<(), Errno> {
+    const PR_SET_NO_NEW_PRIVS: usize = 38;
+    check(unsafe { arch::syscall5(kernel::__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }).map(drop)
+}
+
+/// One classic BPF instruction, the kernel's `struct sock_filter`.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SockFilter {
+    /// The operation (`BPF_LD | BPF_W | BPF_ABS`, ...).
+    pub code: u16,
+    /// Jump offset if true.
+    pub jt: u8,
+    /// Jump offset if false.
+    pub jf: u8,
+    /// The operand.
+    pub k: u32,
+}
+
+/// `BPF_LD | BPF_W | BPF_ABS`: load the 32-bit word at offset `k` of `struct
+/// seccomp_data` (offset 0: the system call number).
+pub const BPF_LD_W_ABS: u16 = 0x20;
+/// `BPF_JMP | BPF_JEQ | BPF_K`: skip `jt` instructions if the accumulator equals `k`,
+/// else `jf`.
+pub const BPF_JEQ_K: u16 = 0x15;
+/// `BPF_RET | BPF_K`: return `k` as the filter's verdict.
+pub const BPF_RET_K: u16 = 0x06;
+/// Verdict: let the system call run.
+pub const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+/// Verdict: fail the system call with the errno in the low 16 bits, unrun.
+pub const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)`: adds `program` (classic BPF over
+/// `struct seccomp_data`) to the calling thread's filters, for good: filters are
+/// inherited by children and can never be removed. Needs [`set_no_new_privs`] or
+/// `CAP_SYS_ADMIN` (`EACCES`); a malformed program is `EINVAL`.
+pub fn seccomp_set_mode_filter(program: &[SockFilter]) -> Result<(), Errno> {
+    /// The kernel's `struct sock_fprog`.
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const SockFilter,
+    }
+    const SECCOMP_SET_MODE_FILTER: usize = 1;
+    let len = u16::try_from(program.len()).map_err(|_| Errno::EINVAL)?;
+    let fprog = SockFprog { len, filter: program.as_ptr() };
+    let nr = kernel::__NR_seccomp as usize;
+    check(unsafe { arch::syscall3(nr, SECCOMP_SET_MODE_FILTER, 0, (&raw const fprog) as usize) }).map(drop)
 }
 
 /// `poll`'s `struct pollfd`: a descriptor, the events asked for and those that

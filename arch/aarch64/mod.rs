@@ -4,7 +4,7 @@
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use core::sync::atomic::AtomicU8;
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
 
 use crate::{CloneFn, pid_t};
 
@@ -154,6 +154,50 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "brk #0",
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+        sme = sym SME,
+        za_disable = sym za_disable,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+/// SME's ZA state is turned off first, exactly as in [`clone_entry`].
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "mov x9, x2",            // f and arg survive the syscall in x9 and x10:
+        "mov x10, x3",           // the kernel restores every register but x0
+        "adrp x11, {sme}",       // the ZA check of clone_entry: a load and a branch
+        "ldrb w11, [x11, :lo12:{sme}]", // without SME
+        "cbz w11, 3f",
+        "mov x11, x30",          // za_disable keeps x0-x13; the call takes x30
+        "bl {za_disable}",
+        "mov x30, x11",
+        "3:",
+        "mov x8, #{clone3}",     // args and size are already in x0 and x1
+        "svc #0",
+        "cbz x0, 2f",
+        "ret",                   // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined x30",    // the child's call chain starts here
+        "mov x29, xzr",          // and so does its frame-record chain
+        "mov x11, sp",           // stack + stack_size carries no alignment promise:
+        "and x11, x11, #-16",    // AAPCS64 wants sp 16-aligned
+        "mov sp, x11",
+        "mov x0, x10",
+        "blr x9",
+        "mov x8, #{exit}",       // SYS_exit ends this thread only, never the group
+        "svc #0",                // x0 still holds fn's return value: the exit status
+        "brk #0",
+        ".cfi_endproc",
+        clone3 = const __NR_clone3,
         exit = const __NR_exit,
         sme = sym SME,
         za_disable = sym za_disable,

@@ -5,7 +5,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap2};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap2};
 
 use crate::{CloneFn, pid_t};
 
@@ -170,6 +170,47 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "udf #0",
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "push {{r4, r7}}",       // r7 (callee-saved) takes the number; r4 keeps sp 8-aligned
+        ".cfi_adjust_cfa_offset 8",
+        ".cfi_rel_offset r4, 0", ".cfi_rel_offset r7, 4",
+        "mov r7, #{clone3_high}", // 435 is no immediate of either instruction set,
+        "add r7, r7, #{clone3_low}", // its two bytes are
+        "svc #0",                // f (r2) and arg (r3) survive: the kernel restores
+        "cmp r0, #0",            // every register but r0
+        "beq 2f",
+        "pop {{r4, r7}}",
+        ".cfi_adjust_cfa_offset -8",
+        "bx lr",                 // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined lr",     // the child's call chain starts here
+        "mov r7, #0",            // and so do its frame chains: Thumb code links frames
+        "mov r11, #0",           // through r7, ARM code through r11, and fn may be either
+        "mov r1, sp",            // stack + stack_size carries no alignment promise:
+        "bic r1, r1, #7",        // AAPCS wants sp 8-aligned at a public call (Thumb
+        "mov sp, r1",            // cannot `bic` sp itself)
+        "mov r0, r3",
+        "blx r2",                // interworking call: fn may be Thumb (bit 0) or ARM
+        "mov r7, #{exit}",       // SYS_exit ends this thread only, never the group
+        "svc #0",                // r0 still holds fn's return value: the exit status
+        "udf #0",
+        ".cfi_endproc",
+        clone3_high = const __NR_clone3 & 0xff00,
+        clone3_low = const __NR_clone3 & 0xff,
         exit = const __NR_exit,
     )
 }

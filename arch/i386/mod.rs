@@ -7,7 +7,7 @@ use core::ffi::c_void;
 use core::sync::atomic::{AtomicU32, Ordering};
 use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::general::{
-    __NR_clone, __NR_exit, __NR_get_thread_area, __NR_mmap2, __NR_set_thread_area,
+    __NR_clone, __NR_clone3, __NR_exit, __NR_get_thread_area, __NR_mmap2, __NR_set_thread_area,
 };
 
 use crate::{CloneFn, pid_t};
@@ -206,6 +206,55 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "ud2",
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "push ebx",              // callee-saved: the syscall's first argument
+        ".cfi_adjust_cfa_offset 4",
+        ".cfi_rel_offset ebx, 0",
+        "push esi",              // callee-saved: arg, which the kernel keeps
+        ".cfi_adjust_cfa_offset 4",
+        ".cfi_rel_offset esi, 0",
+        "mov ebx, [esp + 12]",   // args
+        "mov ecx, [esp + 16]",   // size
+        "mov edx, [esp + 20]",   // f: the kernel returns every register but eax
+        "mov esi, [esp + 24]",   // arg
+        "mov eax, {clone3}",
+        "int 0x80",
+        "test eax, eax",
+        "jz 2f",
+        "pop esi",               // parent: TID or -errno, registers as the caller left them
+        ".cfi_adjust_cfa_offset -4",
+        ".cfi_restore esi",
+        "pop ebx",
+        ".cfi_adjust_cfa_offset -4",
+        ".cfi_restore ebx",
+        "ret",
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined eip",    // the child's call chain starts here
+        "xor ebp, ebp",          // and so does its frame-pointer chain
+        "and esp, -16",          // stack + stack_size carries no alignment promise
+        "sub esp, 16",           // as clone_entry: 16-aligned at the call, arg at 0(esp)
+        "mov [esp], esi",
+        "call edx",
+        "mov ebx, eax",          // fn's return value is the exit status
+        "mov eax, {exit}",       // SYS_exit ends this thread only, never the group
+        "int 0x80",
+        "ud2",
+        ".cfi_endproc",
+        clone3 = const __NR_clone3,
         exit = const __NR_exit,
     )
 }

@@ -5,7 +5,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap2};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap2};
 
 use crate::{CloneFn, pid_t};
 
@@ -198,6 +198,57 @@ pub(crate) unsafe extern "C" fn clone_entry(
         ".set pop",
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        ".set push",
+        ".set noreorder",        // every delay slot below is filled by hand
+        "addiu $sp, $sp, -32",   // the kernel reads 16..31(sp) as arguments 5..8
+        ".cfi_adjust_cfa_offset 32",
+        "sw $16, 24($sp)",       // f and arg ride in s0 and s1, which the kernel hands
+        ".cfi_rel_offset $16, 24", // the child (clone3 saves the static registers);
+        "sw $17, 28($sp)",       // they are callee-saved, so the parent restores them
+        ".cfi_rel_offset $17, 28",
+        "move $16, $6",          // f
+        "move $17, $7",          // arg
+        "li $2, {clone3}",       // args and size are already in a0 and a1
+        "syscall",
+        "subu $8, $0, $2",       // a3 != 0: v0 is a positive errno, return -errno
+        "movn $2, $8, $7",
+        "beqz $2, 2f",           // only the child sees 0
+        "nop",                   // delay slot: nothing to do
+        "lw $16, 24($sp)",
+        "lw $17, 28($sp)",
+        "jr $31",                // parent: TID or -errno
+        "addiu $sp, $sp, 32",    // delay slot: drop the frame on the way out
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined $31",    // the child's call chain starts here
+        "move $30, $0",          // and so does its frame-pointer chain
+        "li $8, -8",             // stack + stack_size carries no alignment promise:
+        "and $sp, $sp, $8",      // o32 wants sp 8-aligned
+        "addiu $sp, $sp, -16",   // fn's argument save area, as o32 callers reserve it
+        "move $25, $16",         // f, called through t9 as PIC callees expect
+        "jalr $25",
+        "move $4, $17",          // delay slot: arg
+        "move $4, $2",           // fn's return value is the exit status
+        "li $2, {exit}",         // SYS_exit ends this thread only, never the group
+        "syscall",
+        "break",
+        ".set pop",
+        ".cfi_endproc",
+        clone3 = const __NR_clone3,
         exit = const __NR_exit,
     )
 }

@@ -4,7 +4,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
 
 use crate::{CloneFn, pid_t};
 
@@ -155,6 +155,38 @@ pub(crate) unsafe extern "C" fn clone_entry(
         ".word 0",               // r2 still holds fn's return value: the exit status
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "lghi %r1, {clone3}",    // above 255: `svc 0` with the number in r1
+        "svc 0",                 // f (r4) and arg (r5) survive: the kernel restores
+        "ltgr %r2, %r2",         // every register but r2
+        "jz 2f",
+        "br %r14",               // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined %r14",   // the child's call chain starts here
+        "lghi %r0, -8",          // stack + stack_size carries no alignment promise:
+        "ngr %r15, %r0",         // the ABI wants sp 8-aligned
+        "aghi %r15, -160",       // fn's register save area below the aligned top
+        "xc 0(8,%r15), 0(%r15)", // and its back chain zero: the frame chain ends too
+        "lgr %r2, %r5",
+        "basr %r14, %r4",
+        "svc {exit}",            // SYS_exit ends this thread only, never the group;
+        ".word 0",               // r2 still holds fn's return value: the exit status
+        ".cfi_endproc",
+        clone3 = const __NR_clone3,
         exit = const __NR_exit,
     )
 }

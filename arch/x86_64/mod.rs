@@ -3,7 +3,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
 
 use crate::{CloneFn, pid_t};
 
@@ -157,6 +157,39 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "ud2",
         ".cfi_endproc",
         clone = const __NR_clone,
+        exit = const __NR_exit,
+    )
+}
+
+/// glibc's `__clone3`: the clone3 system call with `args` (`size` bytes). Returns the
+/// child's TID or -errno in the parent; the child, which the kernel starts on
+/// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3_entry(
+    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+) -> usize {
+    naked_asm!(
+        ".cfi_startproc",
+        "mov r8, rcx",           // arg in r8, f stays in rdx: the kernel keeps both
+        "mov eax, {clone3}",     // (it clobbers only rax, rcx and r11)
+        "syscall",
+        "test eax, eax",
+        "jz 2f",
+        "ret",                   // parent: TID or -errno
+        ".cfi_endproc",
+        "2:",
+        ".cfi_startproc",
+        ".cfi_undefined rip",    // the child's call chain starts here
+        "xor ebp, ebp",          // and so does its frame-pointer chain
+        "and rsp, -16",          // stack + stack_size carries no alignment promise
+        "mov rdi, r8",
+        "call rdx",              // 16-aligned at the call
+        "mov edi, eax",          // fn's return value is the exit status
+        "mov eax, {exit}",       // SYS_exit ends this thread only, never the group
+        "syscall",
+        "ud2",
+        ".cfi_endproc",
+        clone3 = const __NR_clone3,
         exit = const __NR_exit,
     )
 }

@@ -3,15 +3,21 @@
 //! the kernel's selftests (tools/testing/selftests/clone3/). qemu-user answers
 //! `ENOSYS` to clone3 (measured with qemu 10.0.2: x86_64, i386, aarch64, s390x, mipsel), which these
 //! cases report as a skip with that proof; the native and kernel tiers run them all.
+//! The cases of `freeclone::clone3` (a `fn(arg)` entry) run on every tier: under
+//! qemu-user through its fallback to clone.
 
-use core::ffi::{CStr, c_int};
+use core::ffi::{CStr, c_int, c_void};
+use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 use freeclone::flags::*;
 use freeclone::signal::{SIGCHLD, SIGUSR1, SIGUSR2};
 use freeclone::sys::{self, SignalDisposition};
 use freeclone::{CLONE_ARGS_SIZE_VER0, CloneArgs, Errno, RawCloneArgs, pid_t};
 
-use crate::harness::{Failure, MappedStack, Pipe, Text, Verdict, fail, skip, wait_exit_status};
+use freeclone::probes;
+use freeclone::tls::{TlsArgument, thread_pointer};
+
+use crate::harness::{Failure, MappedStack, Pipe, Text, Verdict, fail, must_not_run, return_arg_as_status, skip, wait_exit_status};
 
 /// The skip every case gives where clone3 is missing: a kernel since 5.3 has it, so
 /// on the native and kernel tiers (where the runner counts a skip as a failure) this
@@ -505,5 +511,309 @@ fn into_cgroup(directory: &Path) -> Verdict {
         Ok((true, _)) => Err(fail!("the child exited with {status}")),
         Ok((false, text)) => Err(fail!("cgroup.procs of the new cgroup does not list child {pid}: {:?}", text.as_str())),
         Err(errno) => Err(fail!("reading {:?}: {errno}", procs_path.as_c_str())),
+    }
+}
+
+// ---- clone3 with a `fn(arg)` entry: `freeclone::clone3`, and its fallback to clone ----
+
+/// An area of `MappedStack` as the slice `CloneArgs::stack` takes.
+fn stack_slice(base: *mut u8, size: usize) -> &'static mut [core::mem::MaybeUninit<u8>] {
+    // SAFETY: the callers keep the mapping alive for as long as the slice is used.
+    unsafe { core::slice::from_raw_parts_mut(base.cast(), size) }
+}
+
+/// The entry a child of `freeclone::clone3` returns into: clone3's, or clone's once
+/// the fallback has fired. A first call settles which.
+fn settled_entry_address() -> Result<usize, Failure> {
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    let pid = unsafe { freeclone::clone3(&args, return_arg_as_status, core::ptr::null_mut()) }
+        .map_err(|errno| fail!("clone3 failed: {errno}"))?;
+    wait_exit_status(pid, 0)?;
+    Ok(if freeclone::clone3_is_missing() { probes::clone_entry_address() } else { probes::clone3_entry_address() })
+}
+
+/// The stack facts at `fn`'s entry, as for clone: `fn(arg)` runs with sp at the
+/// aligned `stack + stack_size` minus `stack::CHILD_FRAME_SIZE`, aligned, inside the
+/// area, with the frame pointer zero, and returns into the entry. The area's top is
+/// misaligned on purpose: the kernel hands it over as it is.
+pub fn clone3_fn_runs_with_arg_on_the_aligned_stack_top_with_the_frame_chain_ended() -> Verdict {
+    let entry_address = settled_entry_address()?;
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    let base = stack.base().wrapping_add(3);
+    let size = crate::STACK_SIZE - 64 - 3 - 5;
+    let mut expected = crate::Expectation::new(base.wrapping_add(size), base);
+    expected.entry_address = entry_address;
+    let arg = expected.arg();
+    let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(base, size));
+    let pid = unsafe { freeclone::clone3(&args, probes::entry_probe(), arg) }.map_err(|errno| fail!("clone3 failed: {errno}"))?;
+    let status = wait_exit_status(pid, 0)?;
+    crate::describe_entry_failures(status, 0x3f)?;
+    if status != 0 {
+        return Err(fail!("child exited with unexpected status {status}"));
+    }
+    Ok(())
+}
+
+/// `fn`'s return value is the child's exit status.
+pub fn clone3_fn_return_value_is_the_child_exit_status() -> Verdict {
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    for value in [0, 1, 42, 255] {
+        let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+        let pid = unsafe { freeclone::clone3(&args, return_arg_as_status, value as usize as *mut c_void) }
+            .map_err(|errno| fail!("clone3 failed: {errno}"))?;
+        let status = wait_exit_status(pid, 0)?;
+        if status != value {
+            return Err(fail!("fn returned {value}, child exit status is {status}"));
+        }
+    }
+    Ok(())
+}
+
+#[repr(C)]
+struct Shared {
+    tls_block: [usize; 4],
+    written: AtomicI32,
+    thread_pointer_seen: AtomicUsize,
+    gettid_seen: AtomicI32,
+    child_tid: AtomicI32,
+}
+
+extern "C" fn thread_writes(arg: *mut c_void) -> c_int {
+    let shared = unsafe { &*(arg as *const Shared) };
+    shared.thread_pointer_seen.store(unsafe { thread_pointer() } as usize, Ordering::SeqCst);
+    shared.gettid_seen.store(sys::gettid(), Ordering::SeqCst);
+    shared.written.store(1, Ordering::SeqCst);
+    1 // a thread returning nonzero ends only itself
+}
+
+/// A CLONE_VM thread (the thread flags, CLONE_SETTLS, CLONE_CHILD_CLEARTID): its write
+/// is visible to the caller, its thread pointer is `tls`, and `child_tid` is cleared
+/// (and the futex woken) when it exits, which is how the caller joins it.
+pub fn clone3_thread_shares_memory_sets_tls_and_clears_child_tid() -> Verdict {
+    run_clone3_thread()
+}
+
+/// In a process of its own: three clone3 threads whose `fn` returns 1, then exit 0. If
+/// the clone3 entry ended threads with exit_group, the first thread would end that
+/// process with 1, and only this case would fail, by name.
+extern "C" fn run_clone3_threads_that_return_one(_: *mut c_void) -> c_int {
+    for _ in 0..3 {
+        if run_clone3_thread().is_err() {
+            return 2;
+        }
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => 0,
+        _ => 4,
+    }
+}
+
+/// A clone3 thread whose `fn` returns ends itself only (SYS_exit, never exit_group).
+pub fn clone3_thread_returning_does_not_end_the_process() -> Verdict {
+    let child = crate::harness::spawn(run_clone3_threads_that_return_one, SIGCHLD, core::ptr::null_mut())?;
+    match child.wait(0)? {
+        0 => Ok(()),
+        1 => Err(fail!("a clone3 thread returning 1 ended its whole process with status 1: the child exits with exit_group")),
+        2 => Err(fail!("a clone3 thread could not be started, joined or checked")),
+        4 => Err(fail!("a clone3 thread left a waitable child")),
+        status => Err(fail!("the process running the threads exited with {status}")),
+    }
+}
+
+fn run_clone3_thread() -> Verdict {
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    let mut shared = Shared {
+        tls_block: [0; 4],
+        written: AtomicI32::new(0),
+        thread_pointer_seen: AtomicUsize::new(0),
+        gettid_seen: AtomicI32::new(0),
+        child_tid: AtomicI32::new(0),
+    };
+    let tls_address = shared.tls_block.as_ptr() as usize;
+    shared.tls_block[0] = tls_address;
+    let mut tls = TlsArgument::new(shared.tls_block.as_mut_ptr().cast());
+    let mut parent_tid: pid_t = 0;
+    // SAFETY: the kernel writes the word through the pointer; the atomic reads it.
+    let child_tid = unsafe { &mut *shared.child_tid.as_ptr() };
+    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+    let shared_arg = (&raw const shared) as *mut c_void;
+    let args = CloneArgs::new()
+        .clone_flags(flags)
+        .child_tid(child_tid)
+        .parent_tid(&mut parent_tid)
+        .tls(&mut tls)
+        .stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    let tid = unsafe { freeclone::clone3(&args, thread_writes, shared_arg) }.map_err(|errno| fail!("clone3 failed: {errno}"))?;
+    drop(args);
+    crate::harness::join_thread(&shared.child_tid, tid)?;
+    if shared.written.load(Ordering::SeqCst) != 1 {
+        return Err(fail!("the thread's write is not visible to the caller"));
+    }
+    let seen = shared.thread_pointer_seen.load(Ordering::SeqCst);
+    if seen != tls_address {
+        return Err(fail!("thread pointer in the thread is {seen:#x}, tls gave {tls_address:#x}"));
+    }
+    let gettid_seen = shared.gettid_seen.load(Ordering::SeqCst);
+    if gettid_seen != tid || parent_tid != tid {
+        return Err(fail!("clone3 returned {tid}, the thread's gettid is {gettid_seen}, parent_tid holds {parent_tid}"));
+    }
+    Ok(())
+}
+
+struct Call {
+    base: *mut u8,
+    size: usize,
+    flags: c_int,
+    result: Result<pid_t, Errno>,
+}
+
+unsafe extern "C" fn call_clone3(arg: *mut c_void) {
+    let call = unsafe { &mut *(arg as *mut Call) };
+    let args = CloneArgs::new().clone_flags(call.flags).exit_signal(SIGCHLD).stack(stack_slice(call.base, call.size));
+    call.result = unsafe { freeclone::clone3(&args, return_arg_as_status, core::ptr::null_mut()) };
+}
+
+/// Every callee-saved register holds its value in the parent after a successful
+/// clone3, after the kernel's EINVAL (through the entry) and after the wrapper's own.
+pub fn clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error() -> Verdict {
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    for (size, flags, what) in [
+        (crate::STACK_SIZE, 0, "success"),
+        (crate::STACK_SIZE, CLONE_SIGHAND, "kernel EINVAL"),
+        (freeclone::stack::MIN_SIZE - 1, 0, "too small a stack"),
+    ] {
+        let mut call = Call { base: stack.base(), size, flags, result: Err(Errno::from_raw(0)) };
+        let changed = unsafe { probes::callee_saved_changed(call_clone3, (&raw mut call).cast()) };
+        match (what, call.result) {
+            ("success", Ok(pid)) => {
+                wait_exit_status(pid, 0)?;
+            }
+            ("success", Err(errno)) => return Err(fail!("clone3 failed: {errno}")),
+            (_, Err(Errno::EINVAL)) => {}
+            (_, result) => return Err(fail!("{what}: clone3 returned {result:?}, expected EINVAL")),
+        }
+        if changed != 0 {
+            return Err(fail!("{what}: callee-saved registers changed: mask {changed:#x}"));
+        }
+    }
+    Ok(())
+}
+
+extern "C" fn report_stack_distance(arg: *mut c_void) -> c_int {
+    let local = 0u8;
+    let here = core::hint::black_box(&raw const local) as usize;
+    // Below the caller's local (stacks grow down) and near it: the child's copy of
+    // the caller's stack. 1 MiB is far more than the frames in between.
+    let distance = (arg as usize).wrapping_sub(here);
+    if distance < 1024 * 1024 { 0 } else { 1 }
+}
+
+/// Without a stack, "the child uses the same stack area as the parent (in the
+/// child's own virtual address space)": `fn` runs just below the caller's frame.
+pub fn clone3_without_a_stack_runs_fn_on_the_copy_of_the_callers_stack() -> Verdict {
+    let local = 0u8;
+    let here = core::hint::black_box(&raw const local) as *mut c_void;
+    let args = CloneArgs::new().exit_signal(SIGCHLD);
+    let pid = unsafe { freeclone::clone3(&args, report_stack_distance, here) }.map_err(|errno| fail!("clone3 failed: {errno}"))?;
+    match wait_exit_status(pid, 0)? {
+        0 => Ok(()),
+        status => Err(fail!("fn did not run just below the caller's frame (status {status})")),
+    }
+}
+
+/// A stack whose aligned top leaves less than `stack::MIN_SIZE` is EINVAL, before any
+/// system call (a size of 0 too).
+pub fn clone3_stack_too_small_is_einval_and_creates_no_child() -> Verdict {
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    for (base, size) in [(stack.base(), 0), (stack.base(), freeclone::stack::MIN_SIZE - 1), (stack.base().wrapping_add(1), freeclone::stack::MIN_SIZE)] {
+        let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(base, size));
+        match unsafe { freeclone::clone3(&args, must_not_run, core::ptr::null_mut()) } {
+            Err(Errno::EINVAL) => {}
+            other => return Err(fail!("size {size}: clone3 returned {other:?}, expected EINVAL")),
+        }
+    }
+    Ok(())
+}
+
+// What the fallback child found wrong, as its exit status.
+const FILTER_NOT_INSTALLED: c_int = 2;
+const RAW_CLONE3_NOT_ENOSYS: c_int = 3;
+const FALLBACK_FAILED: c_int = 4;
+const FALLBACK_CHILD_STATUS_WRONG: c_int = 5;
+const NOT_MARKED_MISSING: c_int = 6;
+const SECOND_CALL_WRONG: c_int = 7;
+const INEXPRESSIBLE_NOT_EINVAL: c_int = 8;
+
+/// Runs in a child of its own: makes clone3 answer ENOSYS (already so under
+/// qemu-user; elsewhere with a seccomp filter: load the number, compare with
+/// clone3's, return ERRNO(ENOSYS), else allow), then checks the fallback.
+extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
+    if !matches!(unsafe { sys::clone3_raw(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
+        // A kernel with clone3: hide it. (The probe child above, if any, exited at once.)
+        let program = [
+            sys::SockFilter { code: sys::BPF_LD_W_ABS, jt: 0, jf: 0, k: 0 },
+            sys::SockFilter { code: sys::BPF_JEQ_K, jt: 0, jf: 1, k: linux_raw_sys::general::__NR_clone3 },
+            sys::SockFilter { code: sys::BPF_RET_K, jt: 0, jf: 0, k: sys::SECCOMP_RET_ERRNO | Errno::ENOSYS.raw() as u32 },
+            sys::SockFilter { code: sys::BPF_RET_K, jt: 0, jf: 0, k: sys::SECCOMP_RET_ALLOW },
+        ];
+        if sys::set_no_new_privs().is_err() || sys::seccomp_set_mode_filter(&program).is_err() {
+            return FILTER_NOT_INSTALLED;
+        }
+        if !matches!(unsafe { sys::clone3_raw(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
+            return RAW_CLONE3_NOT_ENOSYS;
+        }
+    }
+    let Ok(stack) = MappedStack::new(crate::STACK_SIZE) else { return FALLBACK_FAILED };
+    for (value, failed) in [(42, FALLBACK_CHILD_STATUS_WRONG), (43, SECOND_CALL_WRONG)] {
+        let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+        let Ok(pid) = (unsafe { freeclone::clone3(&args, return_arg_as_status, value as usize as *mut c_void) }) else {
+            return FALLBACK_FAILED;
+        };
+        if !matches!(wait_exit_status(pid, 0), Ok(status) if status == value) {
+            return failed;
+        }
+        if !freeclone::clone3_is_missing() {
+            return NOT_MARKED_MISSING;
+        }
+    }
+    // What clone cannot express: EINVAL, and no child.
+    let set_tid = [1];
+    let (mut pidfd, mut parent_tid) = (-1, 0);
+    let base = || CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    let inexpressible = [
+        base().set_tid(&set_tid),
+        base().cgroup(0),
+        base().flags(CLONE_CLEAR_SIGHAND),
+        base().clone_flags(CLONE_NEWTIME),
+        base().flags(1 << 40),
+        base().pidfd(&mut pidfd).parent_tid(&mut parent_tid),
+        base().exit_signal(0x100 | SIGCHLD),
+    ];
+    for args in inexpressible {
+        if !matches!(unsafe { freeclone::clone3(&args, must_not_run, core::ptr::null_mut()) }, Err(Errno::EINVAL)) {
+            return INEXPRESSIBLE_NOT_EINVAL;
+        }
+    }
+    0
+}
+
+/// Where clone3 answers ENOSYS (qemu-user; elsewhere a seccomp filter in a child
+/// process makes it so), `freeclone::clone3` still creates the child through clone,
+/// `clone3_is_missing()` says so, a second call goes the same way, and what clone
+/// cannot express (set_tid, cgroup, CLONE_CLEAR_SIGHAND, CLONE_NEWTIME, flags above
+/// bit 31, CLONE_PIDFD with parent_tid, an exit signal above 0xff) is EINVAL.
+pub fn clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express() -> Verdict {
+    let child = crate::harness::spawn(fallback_in_a_filtered_process, SIGCHLD, core::ptr::null_mut())?;
+    match child.wait(0)? {
+        0 => Ok(()),
+        FILTER_NOT_INSTALLED => Err(fail!("the seccomp filter could not be installed")),
+        RAW_CLONE3_NOT_ENOSYS => Err(fail!("the filter did not make clone3 answer ENOSYS")),
+        FALLBACK_FAILED => Err(fail!("clone3 failed where it should have fallen back to clone")),
+        FALLBACK_CHILD_STATUS_WRONG => Err(fail!("the fallback's child did not exit with fn's value")),
+        NOT_MARKED_MISSING => Err(fail!("clone3_is_missing() is false after the fallback")),
+        SECOND_CALL_WRONG => Err(fail!("the second call after the fallback did not run fn")),
+        INEXPRESSIBLE_NOT_EINVAL => Err(fail!("a request clone cannot express was not EINVAL")),
+        status => Err(fail!("the filtered process exited with {status}")),
     }
 }

@@ -105,6 +105,7 @@ const CASES: &[harness::Case] = &[
     // First, and in a process of its own: a child that ended its thread group would end
     // every later case too.
     ("thread_returning_does_not_end_the_process", thread_returning_does_not_end_the_process),
+    ("clone3_thread_returning_does_not_end_the_process", clone3::clone3_thread_returning_does_not_end_the_process),
     ("child_runs_fn_with_arg_on_the_given_stack_aligned", child_runs_fn_with_arg_on_the_given_stack_aligned),
     ("child_frame_chain_ends_at_fn_entry", child_frame_chain_ends_at_fn_entry),
     ("child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero", child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero),
@@ -182,35 +183,45 @@ const CASES: &[harness::Case] = &[
     ("clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids", clone3::clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids),
     ("clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the_kernel_has_none", clone3::clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the_kernel_has_none),
     ("clone3_into_cgroup_places_the_child_in_the_cgroup", clone3::clone3_into_cgroup_places_the_child_in_the_cgroup),
+    ("clone3_fn_runs_with_arg_on_the_aligned_stack_top_with_the_frame_chain_ended", clone3::clone3_fn_runs_with_arg_on_the_aligned_stack_top_with_the_frame_chain_ended),
+    ("clone3_fn_return_value_is_the_child_exit_status", clone3::clone3_fn_return_value_is_the_child_exit_status),
+    ("clone3_thread_shares_memory_sets_tls_and_clears_child_tid", clone3::clone3_thread_shares_memory_sets_tls_and_clears_child_tid),
+    ("clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error", clone3::clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error),
+    ("clone3_without_a_stack_runs_fn_on_the_copy_of_the_callers_stack", clone3::clone3_without_a_stack_runs_fn_on_the_copy_of_the_callers_stack),
+    ("clone3_stack_too_small_is_einval_and_creates_no_child", clone3::clone3_stack_too_small_is_einval_and_creates_no_child),
+    ("clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express", clone3::clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express),
 ];
 
-const STACK_SIZE: usize = 64 * 1024;
+pub(crate) const STACK_SIZE: usize = 64 * 1024;
 const MAGIC: usize = 0x5eed_c10e;
 
 /// What a probed child compares its entry state with; lives in the parent's memory and
 /// is read from the child's copy of it.
 #[repr(C)]
-struct Expectation {
+pub(crate) struct Expectation {
     record: EntryRecord,
     magic: usize,
     own_address: usize,
     aligned_top: usize,
     stack_base: usize,
+    /// The entry `fn` must return into: clone's, or clone3's (`clone3::` cases).
+    entry_address: usize,
 }
 
 impl Expectation {
-    fn new(top: *mut u8, stack_base: *mut u8) -> Self {
+    pub(crate) fn new(top: *mut u8, stack_base: *mut u8) -> Self {
         Expectation {
             record: EntryRecord::new(check_entry_state, null_mut()),
             magic: MAGIC,
             own_address: 0,
             aligned_top: stack::align_down(top) as usize,
             stack_base: stack_base as usize,
+            entry_address: probes::clone_entry_address(),
         }
     }
 
     /// Fixes the self-references once the value has its final address.
-    fn arg(&mut self) -> *mut c_void {
+    pub(crate) fn arg(&mut self) -> *mut c_void {
         let address = self as *mut Self;
         self.own_address = address as usize;
         self.record.next_arg = address.cast();
@@ -219,12 +230,12 @@ impl Expectation {
 }
 
 // Failed checks of `check_entry_state`, one bit each, reported as the exit status.
-const ARG_NOT_INTACT: c_int = 1;
-const STACK_NOT_AT_TOP_MINUS_FRAME: c_int = 2;
-const STACK_MISALIGNED_AT_ENTRY: c_int = 4;
-const STACK_OUTSIDE_BUFFER: c_int = 8;
-const FRAME_POINTER_NOT_ZERO: c_int = 16;
-const RETURN_NOT_INTO_CLONE_ENTRY: c_int = 32;
+pub(crate) const ARG_NOT_INTACT: c_int = 1;
+pub(crate) const STACK_NOT_AT_TOP_MINUS_FRAME: c_int = 2;
+pub(crate) const STACK_MISALIGNED_AT_ENTRY: c_int = 4;
+pub(crate) const STACK_OUTSIDE_BUFFER: c_int = 8;
+pub(crate) const FRAME_POINTER_NOT_ZERO: c_int = 16;
+pub(crate) const RETURN_NOT_INTO_CLONE_ENTRY: c_int = 32;
 
 /// Runs in the child, entered through the probe: checks what the probe recorded.
 extern "C" fn check_entry_state(arg: *mut c_void) -> c_int {
@@ -247,14 +258,14 @@ extern "C" fn check_entry_state(arg: *mut c_void) -> c_int {
         failed |= FRAME_POINTER_NOT_ZERO;
     }
     // Thumb code addresses carry bit 0; compare code addresses without it.
-    let entry = probes::clone_entry_address() & !1;
+    let entry = expected.entry_address & !1;
     if (record.return_address & !1).wrapping_sub(entry) >= 256 {
         failed |= RETURN_NOT_INTO_CLONE_ENTRY;
     }
     failed
 }
 
-fn describe_entry_failures(status: c_int, checked: c_int) -> Verdict {
+pub(crate) fn describe_entry_failures(status: c_int, checked: c_int) -> Verdict {
     let names = [
         (ARG_NOT_INTACT, "arg not intact"),
         (STACK_NOT_AT_TOP_MINUS_FRAME, "sp != aligned top - CHILD_FRAME_SIZE"),
@@ -588,7 +599,7 @@ extern "C" fn thread_child(arg: *mut c_void) -> c_int {
     1
 }
 
-const THREAD_FLAGS: c_int = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
+pub(crate) const THREAD_FLAGS: c_int = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
     | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 
 /// Spawns `thread_child` as a thread on a stack of `stack_size` bytes and waits until
