@@ -257,6 +257,9 @@ pub fn clone3_is_missing() -> bool {
 /// byte, the stack's aligned top, `parent_tid` as `ptid` (or `pidfd`, where `clone`
 /// stores the descriptor for `CLONE_PIDFD`), `child_tid` as `ctid`, and `tls`; and
 /// [`clone3_is_missing`] becomes true, so that later calls go to `clone` directly.
+/// Without a stack, the fallback is the raw fork-like clone and the child calls `f`
+/// from Rust code on its copy of the stack: there its frame chain is not ended (the
+/// caller's frames are below it).
 ///
 /// # Errors
 /// - [`Errno::EINVAL`] before any system call if the stack area, once its top is
