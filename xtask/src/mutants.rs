@@ -62,6 +62,11 @@ pub struct MutantsArgs {
 struct MutantEntry {
     name: String,
     file: String,
+    /// Where `original` is looked for: from this text's one occurrence in `file` to the
+    /// end of that item (the next line that is a lone `}`), for code that an item repeats
+    /// (the clone and clone3 entries share their child's instructions).
+    #[serde(default)]
+    within: Option<String>,
     original: String,
     replacement: String,
     bug: String,
@@ -145,6 +150,7 @@ impl TestRun {
 struct Mutant {
     name: String,
     file: String,
+    within: Option<String>,
     original: String,
     replacement: String,
     bug: String,
@@ -287,6 +293,7 @@ fn validate(entry: MutantEntry, known_arches: &[Arch]) -> Result<Mutant, String>
     Ok(Mutant {
         name: entry.name,
         file: entry.file,
+        within: entry.within,
         original: entry.original,
         replacement: entry.replacement,
         bug: entry.bug,
@@ -315,10 +322,22 @@ fn occurrences(text: &str, needle: &str) -> usize {
 /// `text` with the mutant applied, or why the mutant is stale: its original text must
 /// occur exactly once.
 fn apply(text: &str, mutant: &Mutant) -> Result<String, String> {
-    match occurrences(text, &mutant.original) {
-        1 => Ok(text.replacen(&mutant.original, &mutant.replacement, 1)),
-        0 => Err(format!("stale: its original text no longer occurs in {}", mutant.file)),
-        count => Err(format!("stale: its original text occurs {count} times in {}, not once", mutant.file)),
+    let (start, end, place) = match &mutant.within {
+        None => (0, text.len(), mutant.file.clone()),
+        Some(anchor) => {
+            let start = match occurrences(text, anchor) {
+                1 => text.find(anchor.as_str()).unwrap_or_default(),
+                count => return Err(format!("stale: `within` text {anchor:?} occurs {count} times in {}, not once", mutant.file)),
+            };
+            let end = text[start..].find("\n}\n").map_or(text.len(), |offset| start + offset + 3);
+            (start, end, format!("{} within {anchor:?}", mutant.file))
+        }
+    };
+    let region = &text[start..end];
+    match occurrences(region, &mutant.original) {
+        1 => Ok(format!("{}{}{}", &text[..start], region.replacen(&mutant.original, &mutant.replacement, 1), &text[end..])),
+        0 => Err(format!("stale: its original text no longer occurs in {place}")),
+        count => Err(format!("stale: its original text occurs {count} times in {place}, not once")),
     }
 }
 
@@ -1096,6 +1115,17 @@ quick = true
         // Overlapping occurrences count too: "aa" occurs twice in "aaa".
         assert_eq!(occurrences("aaa", "aa"), 2);
         assert_eq!(occurrences("é aa é", "aa"), 1);
+    }
+
+    #[test]
+    fn within_confines_the_original_to_one_item() {
+        let mut mutant = parse_one(ONE).unwrap();
+        mutant.within = Some("fn second(".into());
+        let text = "fn first() {\n\"mov rdi, rbx\",\n}\nfn second() {\n\"mov rdi, rbx\",\n}\n";
+        assert_eq!(apply(text, &mutant).unwrap(), "fn first() {\n\"mov rdi, rbx\",\n}\nfn second() {\n\"mov rdi, rcx\",\n}\n");
+        mutant.within = Some("fn third(".into());
+        let missing = apply(text, &mutant).unwrap_err();
+        assert!(missing.contains("`within` text") && missing.contains("0 times"), "{missing}");
     }
 
     #[test]

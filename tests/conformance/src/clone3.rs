@@ -533,6 +533,44 @@ fn settled_entry_address() -> Result<usize, Failure> {
     Ok(if freeclone::clone3_is_missing() { probes::clone_entry_address() } else { probes::clone3_entry_address() })
 }
 
+struct ProbedClone3<'a> {
+    args: &'a CloneArgs<'a>,
+    arg: *mut core::ffi::c_void,
+    result: Result<freeclone::pid_t, Errno>,
+}
+
+unsafe extern "C" fn call_clone3_probed(call: *mut core::ffi::c_void) {
+    let call = unsafe { &mut *(call as *mut ProbedClone3<'_>) };
+    call.result = unsafe { freeclone::clone3(call.args, probes::entry_probe(), call.arg) };
+}
+
+/// The kernel's answers pass through unchanged, and only ENOSYS makes the fallback:
+/// `set_tid` asking for PID 1, which exists, is EEXIST from clone3 (the fallback
+/// would refuse set_tid with EINVAL instead), and clone3 is not taken for missing.
+/// Where clone3 itself answers ENOSYS (qemu-user), the fallback's EINVAL is the answer.
+pub fn clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys() -> Verdict {
+    let raw_answer = {
+        let args = CloneArgs::new().exit_signal(SIGCHLD);
+        // A size below VER0: any kernel with clone3 answers EINVAL without a child.
+        unsafe { sys::clone3_raw(args.as_raw(), 8) }
+    };
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    let taken = [1];
+    let args = CloneArgs::new().exit_signal(SIGCHLD).set_tid(&taken).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    let result = unsafe { freeclone::clone3(&args, return_arg_as_status, core::ptr::null_mut()) };
+    match (raw_answer, result) {
+        (Err(Errno::ENOSYS), Err(Errno::EINVAL)) => Ok(()),
+        (Err(Errno::ENOSYS), other) => Err(fail!("without clone3, set_tid gave {other:?}: the fallback must refuse it with EINVAL")),
+        (_, Err(Errno::EEXIST)) if !freeclone::clone3_is_missing() => Ok(()),
+        (_, Err(Errno::EEXIST)) => Err(fail!("EEXIST passed through, but clone3 is now taken for missing")),
+        (_, Ok(pid)) => {
+            let _ = wait_exit_status(pid, 0);
+            Err(fail!("set_tid [1] created a child ({pid}), expected EEXIST"))
+        }
+        (_, Err(errno)) => Err(fail!("set_tid [1] gave {errno}, expected the kernel's EEXIST")),
+    }
+}
+
 /// The stack facts at `fn`'s entry, as for clone: `fn(arg)` runs with sp at the
 /// aligned `stack + stack_size` minus `stack::CHILD_FRAME_SIZE`, aligned, inside the
 /// area, with the frame pointer zero, and returns into the entry. The area's top is
@@ -545,9 +583,19 @@ pub fn clone3_fn_runs_with_arg_on_the_aligned_stack_top_with_the_frame_chain_end
     let mut expected = crate::Expectation::new(base.wrapping_add(size), base);
     expected.entry_address = entry_address;
     let arg = expected.arg();
+    // A dirty stack and a non-zero frame pointer at the call, so that nothing is zero
+    // by luck (see child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero).
+    // SAFETY: the mapping is ours and unused.
+    unsafe { core::ptr::write_bytes(stack.base(), 0xa5, crate::STACK_SIZE) };
     let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(base, size));
-    let pid = unsafe { freeclone::clone3(&args, probes::entry_probe(), arg) }.map_err(|errno| fail!("clone3 failed: {errno}"))?;
+    let mut call = ProbedClone3 { args: &args, arg, result: Err(Errno::from_raw(0)) };
+    // SAFETY: call_clone3_probed takes the ProbedClone3 it is given.
+    let changed = unsafe { probes::callee_saved_changed(call_clone3_probed, (&raw mut call).cast()) };
+    let pid = call.result.map_err(|errno| fail!("clone3 failed: {errno}"))?;
     let status = wait_exit_status(pid, 0)?;
+    if changed != 0 {
+        return Err(fail!("callee-saved registers changed around clone3: mask {changed:#x}"));
+    }
     crate::describe_entry_failures(status, 0x3f)?;
     if status != 0 {
         return Err(fail!("child exited with unexpected status {status}"));

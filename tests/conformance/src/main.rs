@@ -189,6 +189,7 @@ const CASES: &[harness::Case] = &[
     ("clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error", clone3::clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error),
     ("clone3_without_a_stack_runs_fn_on_the_copy_of_the_callers_stack", clone3::clone3_without_a_stack_runs_fn_on_the_copy_of_the_callers_stack),
     ("clone3_stack_too_small_is_einval_and_creates_no_child", clone3::clone3_stack_too_small_is_einval_and_creates_no_child),
+    ("clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys", clone3::clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys),
     ("clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express", clone3::clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express),
 ];
 
