@@ -310,7 +310,18 @@ pub const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 /// `struct seccomp_data`) to the calling thread's filters, for good: filters are
 /// inherited by children and can never be removed. Needs [`set_no_new_privs`] or
 /// `CAP_SYS_ADMIN` (`EACCES`); a malformed program is `EINVAL`.
-pub fn seccomp_set_mode_filter(program: &[SockFilter]) -> Result<(), Errno> {
+///
+/// # Safety
+/// A filter decides what system calls return: `SECCOMP_RET_ERRNO` with errno 0 makes an
+/// unrun call report success (an `mmap` that "returns" address 0, a `munmap` that
+/// freed nothing). The caller must make sure that every code in this thread and its
+/// future children (a C library, std, allocators) copes with every verdict the program
+/// can give: in practice, only real errors for calls whose failure that code handles.
+///
+/// ```compile_fail,E0133
+/// let _ = freeclone::sys::seccomp_set_mode_filter(&[]); // can fake any call's result
+/// ```
+pub unsafe fn seccomp_set_mode_filter(program: &[SockFilter]) -> Result<(), Errno> {
     /// The kernel's `struct sock_fprog`.
     #[repr(C)]
     struct SockFprog {

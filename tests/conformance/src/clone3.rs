@@ -805,7 +805,8 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
             sys::SockFilter { code: sys::BPF_RET_K, jt: 0, jf: 0, k: sys::SECCOMP_RET_ERRNO | Errno::ENOSYS.raw() as u32 },
             sys::SockFilter { code: sys::BPF_RET_K, jt: 0, jf: 0, k: sys::SECCOMP_RET_ALLOW },
         ];
-        if sys::set_no_new_privs().is_err() || sys::seccomp_set_mode_filter(&program).is_err() {
+        // SAFETY: this child only makes clone3 fail with ENOSYS, which freeclone handles.
+        if sys::set_no_new_privs().is_err() || unsafe { sys::seccomp_set_mode_filter(&program) }.is_err() {
             return FILTER_NOT_INSTALLED;
         }
         if !matches!(unsafe { sys::clone3_raw(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
