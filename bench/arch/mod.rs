@@ -15,6 +15,10 @@
 //!   one copy serves every benchmark: under qemu-user, code that a process has run
 //!   once is translated already in its forked children, and a copy that only children
 //!   ever run would be translated anew in each (measured: 18% slower process spawns).
+//! - `spawn3(args, size, f, arg)`: the same for the raw clone3 system call: `args`
+//!   (`size` bytes) as the caller filled them, the child starting on `stack +
+//!   stack_size` (16-aligned), making there the frame the ABI demands, calling
+//!   `f(arg)` and passing its value to `SYS_exit`.
 
 use core::ffi::{c_int, c_void};
 
@@ -30,4 +34,4 @@ pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
 mod imp;
 
-pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn};
+pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn, spawn3};

@@ -7,9 +7,12 @@
 //!    bench/freestanding on every architecture: natively where the host runs it, as
 //!    ratios only under qemu-user. Every comparison runs in one process, interleaved
 //!    round by round; ratios are taken pair by pair.
-//! 3. Code size: freeclone's clone entry and out-of-line raw system calls from
-//!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc)
-//!    libc.a for the same architecture.
+//!    The same program times thread spawn+join through clone3 (`freeclone::clone3`
+//!    against the raw clone3 floor and freeclone's `clone`) wherever the kernel has
+//!    clone3 (qemu-user answers ENOSYS: its row says so).
+//! 3. Code size: freeclone's clone and clone3 entries and out-of-line raw system calls from
+//!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc's
+//!    `__clone` and `__clone3`) libc.a for the same architecture.
 //! 4. Binary size: bench/minimal per architecture and bench/minimal/minimal.c with glibc
 //!    and musl, all stripped here the same way (every section the loader does not map).
 //! 5. Child stack: what bench/freestanding measures (pattern, entry probe, guard page).
@@ -571,6 +574,7 @@ impl Measured {
 /// Sizes from bench/freestanding's symbol table.
 struct CodeSizes {
     clone_entry: u64,
+    clone3_entry: u64,
     clone_portable: u64,
     syscalls: Vec<u64>,
 }
@@ -587,6 +591,8 @@ fn code_sizes(binary: &Path) -> Result<CodeSizes, String> {
     };
     // The naked entry, `freeclone::arch::clone_entry`, under Rust's symbol mangling.
     let clone_entry = size_of(&|name| name.contains("freeclone") && name.contains("clone_entry"), "freeclone::arch::clone_entry")?;
+    let clone3_entry =
+        size_of(&|name| name.contains("freeclone") && name.contains("clone3_entry"), "freeclone::arch::clone3_entry")?;
     let clone_portable = size_of(&|name| name == "freeclone_bench_clone", "freeclone_bench_clone")?;
     let syscalls = (0..=6)
         .map(|n| {
@@ -594,7 +600,7 @@ fn code_sizes(binary: &Path) -> Result<CodeSizes, String> {
             size_of(&|symbol| symbol == name, &name)
         })
         .collect::<Result<Vec<u64>, String>>()?;
-    Ok(CodeSizes { clone_entry, clone_portable, syscalls })
+    Ok(CodeSizes { clone_entry, clone3_entry, clone_portable, syscalls })
 }
 
 /// The size of the defined symbol `name` in the static library `archive`: its st_size,
@@ -790,6 +796,7 @@ impl Report<'_> {
         )?;
         writeln!(out)?;
         self.spawn_table(out, "thread", "1. Thread spawn+join latency")?;
+        self.clone3_table(out)?;
         self.spawn_table(out, "process", "2. Process spawn+wait")?;
         self.code_size_table(out)?;
         self.binary_size_table(out)?;
@@ -956,6 +963,51 @@ impl Report<'_> {
         Ok(())
     }
 
+    /// Thread spawn+join through clone3, per architecture where it runs.
+    fn clone3_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 1b. Thread spawn+join through clone3")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/freestanding, the thread flags of table 1 on the same stack, given as \
+             `CloneArgs` (built every round, as a caller does): `freeclone::clone3` against \
+             the raw clone3 floor (`spawn3` in bench/arch) and against freeclone's `clone`. \
+             Where the kernel answers clone3 with ENOSYS (qemu-user emulates no clone3), \
+             the row says so: `freeclone::clone3` falls back to `clone` there."
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| arch | tier | clone3 median µs | clone3 / floor | ≤ {TARGET_FLOOR_RATIO:.2} | clone3 / clone |")?;
+        writeln!(out, "|---|---|---:|---|---|---|")?;
+        for run in self.arch_runs {
+            let tier = run.tier.name();
+            let measured = match &run.measured {
+                Ok(measured) => measured,
+                Err(error) => {
+                    writeln!(out, "| {} | {tier} | {} | | | |", run.arch, first_line(error))?;
+                    continue;
+                }
+            };
+            if let Some((_, _, why)) = measured.refused.iter().find(|(group, _, _)| group == "clone3") {
+                writeln!(out, "| {} | {tier} | not run: {why} | | | |", run.arch)?;
+                continue;
+            }
+            let (Some(time), Some(floor)) = (measured.time("clone3", "freeclone"), measured.ratio("clone3", "freeclone", "floor")) else {
+                writeln!(out, "| {} | {tier} | missing | | | |", run.arch)?;
+                continue;
+            };
+            let clone = measured.ratio("clone3", "freeclone", "clone").map_or("—".to_string(), ratio_cell);
+            writeln!(
+                out,
+                "| {} | {tier} | {} | {} | {} | {clone} |",
+                run.arch,
+                us(time.median),
+                ratio_cell(floor),
+                yes_no(floor.median <= TARGET_FLOOR_RATIO)
+            )?;
+        }
+        writeln!(out)
+    }
+
     fn spawn_row(&self, out: &mut String, arch: &str, program: &str, measured: &Measured, group: &str, variant: &str) -> std::fmt::Result {
         let Some(time) = measured.time(group, variant) else { return Ok(()) };
         let ratio = if variant == "freeclone" {
@@ -1010,23 +1062,29 @@ impl Report<'_> {
             out,
             "freeclone's clone entry is the naked `arch::clone_entry` (glibc's argument order, the \
              system call, the child's call of `fn` and SYS_exit), the counterpart of musl's and \
-             glibc's `__clone`; musl's is Debian's musl-dev libc.a for that architecture, sized to \
+             glibc's `__clone`; its clone3 entry is `arch::clone3_entry`, glibc's `__clone3`'s \
+             (musl has none); musl's is Debian's musl-dev libc.a for that architecture, sized to \
              the end of its section where the assembly has no `.size` (marked \\*). `clone()` adds \
              the portable layer (null check, alignment, -errno to Result) out of line; the raw \
              system calls are `sys::syscall0..6` compiled out of line (argument moves, trap, return)."
         )?;
         writeln!(out)?;
-        writeln!(out, "| arch | freeclone clone entry | musl `__clone` | glibc `__clone` | entry ≤ musl | freeclone `clone()` | syscall0…6 |")?;
-        writeln!(out, "|---|---:|---:|---:|---|---:|---|")?;
+        writeln!(
+            out,
+            "| arch | freeclone clone entry | musl `__clone` | glibc `__clone` | entry ≤ musl | freeclone clone3 entry | glibc `__clone3` | freeclone `clone()` | syscall0…6 |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---|---:|---:|---:|---|")?;
         for run in self.arch_runs {
             let musl = self.musl.get(&run.arch).map(|archive| {
                 let note = if archive.note.is_empty() { String::new() } else { format!(" ({})", archive.note) };
                 archive_symbol_size(&archive.library, "__clone")
                     .map(|(size, sized)| (size, format!("{size}{}{note}", if sized { "" } else { "\\*" })))
             });
-            let glibc = glibc_archive(&run.arch).filter(|path| Path::new(path).exists()).map(|path| {
-                archive_symbol_size(Path::new(path), "__clone").map_or_else(|error| first_line(&error), |(size, _)| size.to_string())
-            });
+            let glibc = |symbol: &str| {
+                glibc_archive(&run.arch).filter(|path| Path::new(path).exists()).map_or("—".to_string(), |path| {
+                    archive_symbol_size(Path::new(path), symbol).map_or_else(|error| first_line(&error), |(size, _)| size.to_string())
+                })
+            };
             match &run.sizes {
                 Ok(sizes) => {
                     let (musl_cell, verdict) = match &musl {
@@ -1037,15 +1095,17 @@ impl Report<'_> {
                     let syscalls: Vec<String> = sizes.syscalls.iter().map(u64::to_string).collect();
                     writeln!(
                         out,
-                        "| {} | {} | {musl_cell} | {} | {verdict} | {} | {} |",
+                        "| {} | {} | {musl_cell} | {} | {verdict} | {} | {} | {} | {} |",
                         run.arch,
                         sizes.clone_entry,
-                        glibc.unwrap_or_else(|| "—".to_string()),
+                        glibc("__clone"),
+                        sizes.clone3_entry,
+                        glibc("__clone3"),
                         sizes.clone_portable,
                         syscalls.join(" / ")
                     )?;
                 }
-                Err(error) => writeln!(out, "| {} | {} | | | | | |", run.arch, first_line(error))?,
+                Err(error) => writeln!(out, "| {} | {} | | | | | | | |", run.arch, first_line(error))?,
             }
         }
         if let Some(archive) = self.musl.values().next() {
@@ -1146,6 +1206,28 @@ impl Report<'_> {
         }
         if !any_native {
             writeln!(out, "- Spawn latency against the C library and the floor: not measured (x86_64/i386 not selected or not native).")?;
+        }
+        let clone3_runs: Vec<String> = self
+            .arch_runs
+            .iter()
+            .filter_map(|run| {
+                let stat = run.measured.as_ref().ok()?.ratio("clone3", "freeclone", "floor")?;
+                let noise = if stat.median > TARGET_FLOOR_RATIO && stat.lo95 <= TARGET_FLOOR_RATIO { ", within its noise" } else { "" };
+                Some(format!(
+                    "{} ({}) {}: {:.3} (95% CI {:.3}–{:.3}{noise})",
+                    run.arch,
+                    run.tier.name(),
+                    verdict(stat.median <= TARGET_FLOOR_RATIO),
+                    stat.median,
+                    stat.lo95,
+                    stat.hi95
+                ))
+            })
+            .collect();
+        if clone3_runs.is_empty() {
+            writeln!(out, "- clone3/floor within 1.02 (thread spawn+join): not measured (no selected architecture ran clone3).")?;
+        } else {
+            writeln!(out, "- clone3/floor within 1.02 (thread spawn+join): {}.", clone3_runs.join("; "))?;
         }
         let emulated: Vec<String> = self
             .arch_runs
