@@ -109,6 +109,39 @@ fn wait_for_zero(word: &AtomicI32) {
     }
 }
 
+/// The stack a thread runs on: one it owns, or an area borrowed for the rest of the
+/// program (a `static`, for programs that cannot `mmap`). A borrow shorter than
+/// `'static` is not enough: a handle can be forgotten (`mem::forget` is safe), and the
+/// thread would go on running on memory that its owner has taken back.
+#[derive(Debug)]
+pub enum ThreadStack {
+    /// An owned mapping with a guard region; unmapped when the handle is done with it.
+    Owned(Stack),
+    /// An area borrowed for good; no guard: an overflow writes below it.
+    Static(&'static mut [MaybeUninit<u8>]),
+}
+
+impl ThreadStack {
+    fn area(&mut self) -> &mut [MaybeUninit<u8>] {
+        match self {
+            ThreadStack::Owned(stack) => stack.area(),
+            ThreadStack::Static(area) => area,
+        }
+    }
+}
+
+impl From<Stack> for ThreadStack {
+    fn from(stack: Stack) -> Self {
+        ThreadStack::Owned(stack)
+    }
+}
+
+impl From<&'static mut [MaybeUninit<u8>]> for ThreadStack {
+    fn from(area: &'static mut [MaybeUninit<u8>]) -> Self {
+        ThreadStack::Static(area)
+    }
+}
+
 /// A thread's configuration: its stack's size and guard.
 ///
 /// ```
@@ -191,7 +224,65 @@ impl Builder {
     {
         // SAFETY: 'static closures and results outlive any thread; the rest is the
         // caller's promise.
-        unsafe { self.spawn_with_scope(f, core::ptr::null()) }
+        unsafe { self.spawn_with_scope(None, f, core::ptr::null()) }
+    }
+
+    /// Runs `f` in a new thread on `stack` (this builder's sizes are not used), in a
+    /// program whose `_start` is freeclone's. [`JoinHandle::join_with_stack`] gives the
+    /// stack back, to run the next thread on it without mapping another.
+    ///
+    /// ```
+    /// # fn example(rt: &freeclone::rt::Runtime) -> Result<(), freeclone::Errno> {
+    /// use freeclone::stack::Stack;
+    /// use freeclone::thread::{Builder, ThreadStack};
+    ///
+    /// let mut stack = ThreadStack::from(Stack::new(64 * 1024)?);
+    /// for round in 0..3 {
+    ///     let handle = Builder::new().spawn_on(rt, stack, move || round * 2)?;
+    ///     let value;
+    ///     (value, stack) = handle.join_with_stack();
+    ///     assert_eq!(value, round * 2);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Builder::spawn`]; on an error the stack is dropped (unmapped if owned).
+    #[cfg(feature = "rt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
+    pub fn spawn_on<F, T>(
+        self,
+        rt: &crate::rt::Runtime,
+        stack: impl Into<ThreadStack>,
+        f: F,
+    ) -> Result<JoinHandle<'static, T>, Errno>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _ = rt;
+        // SAFETY: as in spawn.
+        unsafe { self.spawn_on_unchecked(stack, f) }
+    }
+
+    /// [`Builder::spawn_on`] in any program.
+    ///
+    /// # Safety
+    /// As [`Builder::spawn_unchecked`].
+    ///
+    /// # Errors
+    /// As [`Builder::spawn_on`].
+    pub unsafe fn spawn_on_unchecked<F, T>(
+        self,
+        stack: impl Into<ThreadStack>,
+        f: F,
+    ) -> Result<JoinHandle<'static, T>, Errno>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // SAFETY: as spawn_unchecked.
+        unsafe { self.spawn_with_scope(Some(stack.into()), f, core::ptr::null()) }
     }
 
     /// Moves `f` to the top of a new stack and starts a thread on what remains below.
@@ -204,6 +295,7 @@ impl Builder {
     /// pointer is sound (see [`Builder::spawn_unchecked`]).
     unsafe fn spawn_with_scope<'scope, F, T>(
         self,
+        stack: Option<ThreadStack>,
         f: F,
         scope_running: *const AtomicI32,
     ) -> Result<JoinHandle<'scope, T>, Errno>
@@ -211,11 +303,16 @@ impl Builder {
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        let mut stack = Stack::with_guard(self.stack_size, self.guard_size)?;
+        let mut stack = match stack {
+            Some(stack) => stack,
+            None => ThreadStack::Owned(Stack::with_guard(self.stack_size, self.guard_size)?),
+        };
+        let area = stack.area();
+        let (bottom_pointer, area_size) = (area.as_mut_ptr().cast::<u8>(), area.len());
         let packet_size = core::mem::size_of::<Packet<F, T>>();
         let packet_align = core::mem::align_of::<Packet<F, T>>().max(stack::ALIGNMENT);
-        let bottom = stack.bottom() as usize;
-        let packet_at = (stack.top() as usize)
+        let bottom = bottom_pointer as usize;
+        let packet_at = (bottom + area_size)
             .checked_sub(packet_size)
             .map(|at| at & !(packet_align - 1));
         let Some(packet_at) =
@@ -223,10 +320,7 @@ impl Builder {
         else {
             return Err(Errno::EINVAL);
         };
-        let packet = stack
-            .bottom()
-            .wrapping_add(packet_at - bottom)
-            .cast::<Packet<F, T>>();
+        let packet = bottom_pointer.wrapping_add(packet_at - bottom).cast::<Packet<F, T>>();
         // SAFETY: `packet` is inside the stack's writable area, aligned for Packet, and
         // no thread runs on this stack yet.
         unsafe {
@@ -241,8 +335,7 @@ impl Builder {
         let tid = {
             // SAFETY: the area below the packet is the stack's own, unused, and the
             // thread is its only user until ctid is cleared.
-            let area =
-                unsafe { core::slice::from_raw_parts_mut(stack.area().as_mut_ptr(), below_packet) };
+            let area = unsafe { core::slice::from_raw_parts_mut(bottom_pointer.cast(), below_packet) };
             // SAFETY: ctid is written only by the kernel (CLONE_CHILD_CLEARTID) until
             // the parent reads it atomically after this borrow ends.
             let ctid = unsafe { &mut *(*packet).ctid.as_ptr() };
@@ -261,7 +354,7 @@ impl Builder {
                 packet: packet.cast(),
                 read_result: read_result::<F, T>,
                 drop_result: drop_result::<F, T>,
-                stack,
+                stack: Some(stack),
                 joined: false,
                 borrows: PhantomData,
             }),
@@ -295,7 +388,8 @@ pub struct JoinHandle<'scope, T> {
     packet: *mut c_void,
     read_result: unsafe fn(*mut c_void, *mut MaybeUninit<T>),
     drop_result: unsafe fn(*mut c_void),
-    stack: Stack,
+    /// Taken only by `join_with_stack`, after the wait.
+    stack: Option<ThreadStack>,
     joined: bool,
     borrows: PhantomData<&'scope mut T>,
 }
@@ -317,19 +411,27 @@ impl<T> JoinHandle<'_, T> {
     }
 
     /// Waits until the thread has exited and returns its closure's value; then unmaps
-    /// its stack.
-    pub fn join(mut self) -> T {
+    /// its stack (an owned one).
+    pub fn join(self) -> T {
+        self.join_with_stack().0
+    }
+
+    /// Waits until the thread has exited and returns its closure's value and the stack
+    /// it ran on, for the next thread.
+    pub fn join_with_stack(mut self) -> (T, ThreadStack) {
         wait_for_zero(self.ctid());
         let mut value = MaybeUninit::uninit();
         // SAFETY: ctid is clear: the result is stored and the thread is gone.
         unsafe { (self.read_result)(self.packet, &mut value) };
         self.joined = true;
+        let stack = self.stack.take().expect("a handle keeps its stack until joined");
         // SAFETY: just written.
-        unsafe { value.assume_init() }
+        (unsafe { value.assume_init() }, stack)
     }
 
     fn ctid(&self) -> &AtomicI32 {
-        // SAFETY: the packet lives at the top of `self.stack`, mapped while self lives.
+        // SAFETY: the packet lives at the top of `self.stack`, which self keeps until
+        // the thread is gone.
         unsafe { &*self.packet.cast::<AtomicI32>() }
     }
 }
@@ -419,7 +521,7 @@ impl<'scope> Scope<'scope, '_> {
         // the thread counts down only after its last use of `f` and `T`'s slot that
         // is not its own stack; a scope exists only where the program was vouched for
         // (a Runtime, or scope_unchecked's caller).
-        let handle = unsafe { builder.spawn_with_scope(f, &self.running) };
+        let handle = unsafe { builder.spawn_with_scope(None, f, &self.running) };
         if handle.is_err() {
             self.running.fetch_sub(1, Ordering::Relaxed);
         }

@@ -201,6 +201,7 @@ const CASES: &[harness::Case] = &[
     ("a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard", threads::a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard),
     ("a_thread_overflowing_its_stack_ends_its_process_with_sigsegv", threads::a_thread_overflowing_its_stack_ends_its_process_with_sigsegv),
     ("dropping_a_join_handle_waits_for_the_thread", threads::dropping_a_join_handle_waits_for_the_thread),
+    ("threads_run_one_after_another_on_a_static_stack_given_back_by_join", threads::threads_run_one_after_another_on_a_static_stack_given_back_by_join),
 ];
 
 pub(crate) const STACK_SIZE: usize = 64 * 1024;

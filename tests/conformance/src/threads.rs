@@ -218,3 +218,28 @@ pub fn dropping_a_join_handle_waits_for_the_thread() -> Verdict {
         _ => Err(fail!("the drop returned before the thread finished")),
     }
 }
+
+/// An area for threads, borrowed for the rest of the program.
+static mut STATIC_STACK: [core::mem::MaybeUninit<u8>; 32 * 1024] = [core::mem::MaybeUninit::uninit(); 32 * 1024];
+
+pub fn threads_run_one_after_another_on_a_static_stack_given_back_by_join() -> Verdict {
+    let rt = runtime()?;
+    // SAFETY: the only reference ever made to STATIC_STACK.
+    let area: &'static mut [core::mem::MaybeUninit<u8>] = unsafe { &mut *(&raw mut STATIC_STACK) };
+    let (low, high) = (area.as_ptr() as usize, area.as_ptr() as usize + area.len());
+    let mut stack = thread::ThreadStack::from(area);
+    for round in 0..3usize {
+        let handle = Builder::new()
+            .spawn_on(&rt, stack, move || {
+                let local = 0u8;
+                (round, core::hint::black_box(&local) as *const u8 as usize)
+            })
+            .map_err(|errno| fail!("spawn_on, round {round}: {errno}"))?;
+        let ((value, address), back) = handle.join_with_stack();
+        if value != round || !(low..high).contains(&address) {
+            return Err(fail!("round {round}: the thread returned {value} with a local at {address:#x}, outside {low:#x}..{high:#x}"));
+        }
+        stack = back;
+    }
+    Ok(())
+}
