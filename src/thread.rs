@@ -28,6 +28,11 @@
 //! way: a thread's stack must outlive it, and without a heap there is no one else to
 //! free it later. There is no detach.
 
+
+// The safe forms and `Runtime` exist with feature `rt` (docs.rs builds with it); docs
+// built without it name them without a link.
+#![cfg_attr(not(feature = "rt"), allow(rustdoc::broken_intra_doc_links))]
+
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::marker::PhantomData;
