@@ -313,6 +313,85 @@ pub unsafe fn clone3(args: &CloneArgs<'_>, f: CloneFn, arg: *mut c_void) -> Resu
     unsafe { clone3_through_clone(raw, top, f, arg) }
 }
 
+/// glibc's `__clone3(cl_args, size, func, arg)` exactly, for callers that hold a C
+/// `struct clone_args` and its size (the C ABI in `capi/`): the clone3 system call with
+/// `args` and `size` as given, the child calling `f(arg)` as in [`clone3`]. No fallback:
+/// `ENOSYS` comes back as it is (glibc's `__clone_internal` and [`raw_clone3_or_clone`]
+/// fall back on it).
+///
+/// # Errors
+/// [`Errno::EINVAL`] for a null `args`, before any system call (glibc's check); then any
+/// error of the system call, unchanged (a `size` the kernel does not accept included).
+///
+/// # Safety
+/// `args` must point to `size` readable bytes laid out as `struct clone_args`, and every
+/// pointer in it must be valid for the flags that use it; the rest is [`clone3`]'s
+/// contract (the stack area, `f` and `CLONE_VM`).
+pub unsafe fn raw_clone3(args: *const RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
+    if args.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: forwarded from the caller; the entry aligns the child's stack itself.
+    let ret = unsafe { arch::clone3_entry(args, size, f, arg) };
+    Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
+}
+
+/// [`raw_clone3`], falling back to `clone` when the kernel answers `ENOSYS`, as
+/// [`clone3`] does (and [`clone3_is_missing`] records it): the C ABI's `clone3`.
+///
+/// # Errors
+/// As [`raw_clone3`]; on the fallback, `EINVAL` for a `size` below
+/// [`CLONE_ARGS_SIZE_VER0`], `E2BIG` for one above a page or with non-zero bytes past
+/// the structure this crate knows (the kernel's answers), and [`clone3`]'s fallback
+/// errors.
+///
+/// # Safety
+/// As [`raw_clone3`].
+pub unsafe fn raw_clone3_or_clone(args: *const RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
+    if args.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    if !clone3_is_missing() {
+        // SAFETY: forwarded from the caller.
+        match unsafe { raw_clone3(args, size, f, arg) } {
+            Err(Errno::ENOSYS) => CLONE3_MISSING.store(true, Ordering::Relaxed),
+            result => return result,
+        }
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    // The fields the caller's version has; the later ones stay zero.
+    let mut raw = *CloneArgs::new().as_raw();
+    let known = size.min(CLONE_ARGS_SIZE_VER2);
+    // SAFETY: the caller promises `size` readable bytes at `args`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(args.cast::<u8>(), (&raw mut raw).cast::<u8>(), known);
+        for offset in known..size {
+            if core::ptr::read_volatile(args.cast::<u8>().add(offset)) != 0 {
+                return Err(Errno::E2BIG);
+            }
+        }
+    }
+    let top = if raw.stack != 0 {
+        let base = raw.stack as usize as *mut u8;
+        let top = stack::align_down(base.wrapping_add(raw.stack_size as usize));
+        if (top as usize).saturating_sub(base as usize) < stack::MIN_SIZE || raw.stack_size > usize::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+        top
+    } else if raw.stack_size != 0 {
+        return Err(Errno::EINVAL);
+    } else {
+        core::ptr::null_mut()
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { clone3_through_clone(&raw, top, f, arg) }
+}
+
 /// [`clone3`]'s fallback: the same request through `clone`, or `EINVAL` for what
 /// `clone` cannot express.
 unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
