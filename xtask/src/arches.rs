@@ -40,6 +40,30 @@ pub struct Arch {
     /// How to boot a real kernel of this architecture (tier `kernel`), where Debian
     /// ships one.
     pub kernel: Option<crate::kernel::KernelSpec>,
+    /// How to build glibc's clone tests for this architecture (tier `peer`), where
+    /// Debian has a gcc and a glibc for it.
+    pub peer: Option<PeerSpec>,
+}
+
+/// `[<arch>.peer]` in targets.toml: Debian's C toolchain for the architecture, which
+/// compiles glibc's clone tests for the peer tier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSpec {
+    /// Debian's GNU triple: the cross gcc is `<gnu_triple>-gcc-<version>` from
+    /// `gcc-<gnu_triple>`.
+    pub gnu_triple: String,
+    /// Debian's architecture name: the C library comes from `libc6-dev-<debian_arch>-cross`.
+    pub debian_arch: String,
+    /// The host's own gcc and libc6-dev build it (no cross packages).
+    #[serde(default)]
+    pub host_gcc: bool,
+    /// glibc's `sysdeps/` directories for the architecture's `stackinfo.h` and
+    /// `tst-stack-align.h`, most specific first (`generic` is always last).
+    pub glibc_sysdeps: Vec<String>,
+    /// Extra gcc flags (`-mthumb`, ...).
+    #[serde(default)]
+    pub cflags: Vec<String>,
 }
 
 /// Where a program runs.
@@ -51,6 +75,9 @@ pub enum Tier {
     Native,
     /// As /init of the architecture's real Linux kernel under qemu-system.
     Kernel,
+    /// glibc's own clone tests, linked with freeclone's C ABI and with glibc alone, run
+    /// on the machines of the other tiers (`cargo xtask test` only).
+    Peer,
 }
 
 impl Tier {
@@ -59,6 +86,7 @@ impl Tier {
             Tier::User => "user",
             Tier::Native => "native",
             Tier::Kernel => "kernel",
+            Tier::Peer => "peer",
         }
     }
 }
@@ -87,7 +115,7 @@ impl Arch {
     /// if that tier can run this architecture. Arguments are the caller's to add.
     pub fn direct_command(&self, tier: Tier, binary: &Path) -> Option<Command> {
         match tier {
-            Tier::Kernel => None,
+            Tier::Kernel | Tier::Peer => None,
             Tier::User => {
                 let mut command = Command::new(self.qemu_user.as_ref()?);
                 if let Some(cpu) = &self.qemu_user_cpu {
