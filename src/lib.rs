@@ -353,10 +353,11 @@ pub unsafe fn raw_clone3_or_clone(args: *const RawCloneArgs, size: usize, f: Clo
     }
     if !clone3_is_missing() {
         // SAFETY: forwarded from the caller.
-        match unsafe { raw_clone3(args, size, f, arg) } {
-            Err(Errno::ENOSYS) => CLONE3_MISSING.store(true, Ordering::Relaxed),
-            result => return result,
+        let result = unsafe { raw_clone3(args, size, f, arg) };
+        if result != Err(Errno::ENOSYS) {
+            return result;
         }
+        CLONE3_MISSING.store(true, Ordering::Relaxed);
     }
     if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);

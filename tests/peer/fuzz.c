@@ -13,7 +13,8 @@
  * and exits 1 if D is not 0, after one `fuzz-difference ...` line per difference.
  *
  * "Safe": the child always gets a stack of its own (or clone refuses before any
- * system call: NULL fn, or a stack that aligns down to NULL); a CLONE_THREAD child is
+ * system call: NULL fn, a NULL stack, or on x86_64 a stack that aligns down to NULL); a
+ * CLONE_THREAD child is
  * always joined through CLONE_CHILD_CLEARTID; no CLONE_PARENT (its child could not be
  * waited for); CLONE_SETTLS only with the caller's own thread pointer (x86_64, i386);
  * the child itself only makes system calls and returns. */
@@ -123,6 +124,13 @@ static void draw(struct combination *c)
     int kind = (int)(next() % 100);
     c->stack_kind = kind < 70 ? 0 : kind < 94 ? 1 : kind < 97 ? 2 : 3;
     c->misalign = 1 + (int)(next() % 15);
+#if !defined(__x86_64__)
+    /* A stack below 16 aligns down to NULL: freeclone answers EINVAL everywhere, but
+     * glibc 2.36 checks for NULL before it aligns on every architecture but x86_64,
+     * and then writes fn and arg just below address 0 (measured on i386: SIGSEGV in
+     * the caller). Not safe to try against it there: NULL instead. */
+    if (c->stack_kind == 3) c->stack_kind = 2;
+#endif
     /* 0: NULL, 1: a valid pid_t, 2: a bad address the kernel cannot write */
     c->ptid_kind = chance(75) ? 1 : chance(80) ? 0 : 2;
     c->ctid_kind = chance(75) ? 1 : chance(80) ? 0 : 2;

@@ -50,13 +50,16 @@ static void run(const char *name)
         fclose(args);
     }
     argv[argc] = NULL;
+    /* The fuzz counts freeclone's calls itself: 2,000 trace lines would only slow the
+     * console down. */
     char *envp[] = { "FREECLONE_CAPI_TRACE=1", "PATH=/peer", "TMPDIR=/tmp", NULL };
+    char **environment = strcmp(name, "fuzz") == 0 ? envp + 1 : envp;
     snprintf(line, sizeof line, "peer-run %s\n", name);
     say(line);
     pid_t pid = fork();
     if (pid == 0) {
         alarm(LIMIT_SECONDS); /* survives execve: SIGALRM ends a hung program */
-        execve(path, argv, envp);
+        execve(path, argv, environment);
         _exit(127);
     }
     int status = 0;

@@ -23,6 +23,8 @@ pub enum Program<'a> {
     Example(&'a str),
     /// A program under bench/: the package and its binary share this name.
     Bench(&'a str),
+    /// The C ABI's static library (`capi/`): `libfreeclone_capi.a`.
+    CApi,
 }
 
 /// The target directory for freestanding builds, apart from the host's.
@@ -67,6 +69,10 @@ pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: P
         Program::Bench(name) => {
             command.args(["--package", name, "--bin", name]);
             name.to_string()
+        }
+        Program::CApi => {
+            command.args(["--package", "freeclone-capi", "--lib"]);
+            "libfreeclone_capi.a".to_string()
         }
     };
     run_status(&mut command).map_err(|error| format!("build for {} ({target}) failed: {error}", arch.name))?;

@@ -9,6 +9,7 @@ mod build;
 mod cfi;
 mod ia64;
 mod mutants;
+mod peer;
 mod template;
 
 use std::ffi::OsString;
@@ -71,6 +72,8 @@ struct TestArgs {
     #[command(flatten)]
     selection: Selection,
     /// Tiers, comma-separated (default: every tier available for each architecture).
+    /// `peer` (glibc's clone tests, the C ABI's smoke test and the differential fuzz)
+    /// runs on the machines of the other tiers selected, or on all of them alone.
     #[arg(long, value_delimiter = ',')]
     tier: Option<Vec<Tier>>,
 }
@@ -139,28 +142,63 @@ struct RunResult {
 fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let total_start = Instant::now();
     let arches = select(&args.selection)?;
-    let tiers: Vec<Tier> = args.tier.clone().unwrap_or_else(|| vec![Tier::User, Tier::Native, Tier::Kernel]);
-    timed("setup", || setup::run(&arches, &Needs::for_tiers(&arches, &tiers)))?;
+    let selected: Vec<Tier> = args.tier.clone().unwrap_or_else(|| vec![Tier::User, Tier::Native, Tier::Kernel, Tier::Peer]);
+    let peer_selected = selected.contains(&Tier::Peer);
+    // The conformance tiers; the peer tier runs on their machines (on all three when it
+    // is selected alone).
+    let tiers: Vec<Tier> = selected.iter().copied().filter(|tier| *tier != Tier::Peer).collect();
+    let peer_machines: Vec<Tier> = if tiers.is_empty() { vec![Tier::User, Tier::Native, Tier::Kernel] } else { tiers.clone() };
+    let needed: Vec<Tier> = if peer_selected { peer_machines.clone() } else { tiers.clone() };
+    timed("setup", || setup::run(&arches, &Needs::for_tiers(&arches, &needed)))?;
     let mut apt = debian::Apt::default();
 
     let mut results: Vec<RunResult> = Vec::new();
-    timed("stable builds of the library", || {
-        for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
-            println!("stable: building the library for {}", arch.name);
-            if let Err(error) = build::stable_library(root, arch) {
-                results.push(RunResult::error(&arch.name, "stable", error));
+    let peer_context = if peer_selected {
+        match timed("peer setup: glibc's sources and Debian's C toolchains", || peer::prepare(&arches)) {
+            Ok(context) => Some(context),
+            Err(error) => {
+                results.push(RunResult::error("peer", "setup", error));
+                None
             }
         }
-    });
+    } else {
+        None
+    };
+    // With `--tier peer` alone, only the peer tier runs.
+    let conformance = !tiers.is_empty();
+    if conformance {
+        timed("stable builds of the library", || {
+            for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
+                println!("stable: building the library for {}", arch.name);
+                if let Err(error) = build::stable_library(root, arch) {
+                    results.push(RunResult::error(&arch.name, "stable", error));
+                }
+            }
+        });
 
-    if let Err(error) = template::check_readme(root) {
-        results.push(RunResult::error("template", "readme", error));
+        if let Err(error) = template::check_readme(root) {
+            results.push(RunResult::error("template", "readme", error));
+        }
+        results.push(timed("std program with rt", || test_std_with_rt(root)));
     }
-    results.push(timed("std program with rt", || test_std_with_rt(root)));
 
     for arch in &arches {
         if arch.rust_target.is_none() {
-            results.push(timed(&format!("build checks {}", arch.name), || assembly_only(root, arch)));
+            if conformance {
+                results.push(timed(&format!("build checks {}", arch.name), || assembly_only(root, arch)));
+            }
+            continue;
+        }
+        if let (Some(context), Some(_)) = (&peer_context, &arch.peer) {
+            match timed(&format!("peer build {}", arch.name), || peer::build(root, arch, context)) {
+                Ok(built) => {
+                    let runs = timed(&format!("peer run {}", arch.name), || peer::run(root, arch, &built, &peer_machines, &mut apt));
+                    results.extend(runs);
+                }
+                Err(error) => results.push(RunResult::error(&arch.name, "peer", error)),
+            }
+        }
+        if !conformance {
             continue;
         }
         let binary = timed(&format!("build {}", arch.name), || {
@@ -202,7 +240,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let passed: usize = results.iter().filter(|result| result.tier != "build").map(|result| result.passed).sum();
     let failed: usize = results.iter().map(|result| result.failed + usize::from(result.error.is_some())).sum();
     let skipped: usize = results.iter().map(|result| result.skipped).sum();
-    for tier in ["user", "native", "kernel"] {
+    for tier in ["user", "native", "kernel", "peer user", "peer native", "peer kernel"] {
         let runs: Vec<&RunResult> = results.iter().filter(|result| result.tier == tier).collect();
         if !runs.is_empty() {
             let seconds: f64 = runs.iter().map(|result| result.seconds).sum();
@@ -473,7 +511,7 @@ fn parse_closing_line(line: &str) -> Option<(usize, usize, usize)> {
 
 fn print_table(results: &[RunResult]) {
     println!();
-    println!("{:<18} {:<8} {:>7} {:>7} {:>8}  note", "arch", "tier", "passed", "failed", "skipped");
+    println!("{:<18} {:<11} {:>7} {:>7} {:>8}  note", "arch", "tier", "passed", "failed", "skipped");
     for result in results {
         let note = match (&result.error, result.tier.as_str()) {
             (Some(error), _) => format!("ERROR: {}", error.lines().next().unwrap_or_default()),
@@ -481,7 +519,7 @@ fn print_table(results: &[RunResult]) {
             (None, _) => String::new(),
         };
         println!(
-            "{:<18} {:<8} {:>7} {:>7} {:>8}  {note}",
+            "{:<18} {:<11} {:>7} {:>7} {:>8}  {note}",
             result.arch, result.tier, result.passed, result.failed, result.skipped
         );
     }

@@ -167,6 +167,7 @@ pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>,
             Tier::User => format!("{} has no qemu-user emulator", arch.name),
             Tier::Native => format!("this {} host does not run {} binaries", std::env::consts::ARCH, arch.name),
             Tier::Kernel => format!("Debian ships no kernel for {}", arch.name),
+            Tier::Peer => "the peer tier is glibc's tests, which only `cargo xtask test` runs".to_string(),
         };
         let others: Vec<&str> = available.iter().map(|tier| tier.name()).collect();
         let others = if others.is_empty() { "none".to_string() } else { others.join(", ") };
