@@ -143,7 +143,11 @@ static void draw(struct combination *c)
 
 static void *stack_top(const struct combination *c, int which)
 {
-    char *top = stacks + (size_t)(which + 1) * STACK_SIZE;
+    /* 256 bytes of the area stay above the top: the child calls glibc's syscall(),
+     * which on arm loads its 5th to 7th arguments from the caller's frame whether it
+     * was given them or not, reading a few words above a child's first frame (measured
+     * under the armmp kernel: with the top at the end of the mapping, SIGSEGV). */
+    char *top = stacks + (size_t)(which + 1) * STACK_SIZE - 256;
     switch (c->stack_kind) {
     case 0: return top;
     case 1: return top - c->misalign;
@@ -241,6 +245,8 @@ int main(int argc, char **argv)
     signal(SIGUSR1, SIG_IGN);
     signal(SIGUSR2, SIG_IGN);
     signal(64, SIG_IGN);
+    signal(65, SIG_IGN);   /* mips has 128 signals: 65 and 0x7f are valid exit signals */
+    signal(0x7f, SIG_IGN);
 #if defined(__i386__)
     unsigned short gs;
     __asm__("mov %%gs, %0" : "=r"(gs));

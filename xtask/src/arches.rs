@@ -64,6 +64,10 @@ pub struct PeerSpec {
     /// Extra gcc flags (`-mthumb`, ...).
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// Extra rustc flags for the C ABI's static library on this architecture (built
+    /// into `target/capi` then, apart from the freestanding programs).
+    #[serde(default)]
+    pub capi_rustflags: Vec<String>,
 }
 
 /// Where a program runs.

@@ -442,7 +442,13 @@ pub fn build(root: &Path, arch: &Arch, context: &Context) -> Result<Built, Strin
         .toolchains
         .get(&spec.gnu_triple)
         .ok_or("no toolchain")?;
-    let capi = build::freestanding(root, arch, Program::CApi)?;
+    let capi = if spec.capi_rustflags.is_empty() {
+        build::freestanding(root, arch, Program::CApi)?
+    } else {
+        let mut arch = arch.clone();
+        arch.rustflags.extend(spec.capi_rustflags.iter().cloned());
+        build::freestanding_into(root, &root.join("target").join("capi"), &arch, Program::CApi)?
+    };
     let dir = root.join("target").join("peer").join(&arch.name);
     let glue = dir.join("glue");
     let objects = dir.join("obj");
@@ -701,6 +707,9 @@ pub fn run(
         Ok(()) => None,
         Err(error) => Some(error),
     };
+    for absent in &built.absent {
+        println!("  note {}: {absent}", arch.name);
+    }
     for &machine in machines {
         let tier_name = format!("peer {}", machine.name());
         let start = Instant::now();
@@ -760,9 +769,6 @@ pub fn run(
                 _ => Verdict::Fail("did not run".into()),
             };
             record(&mut result, name, verdict);
-        }
-        for absent in &built.absent {
-            println!("  note {}: {absent}", arch.name);
         }
         match outcomes.get("capi-smoke") {
             Some(outcome) => judge_smoke(&mut result, outcome),
