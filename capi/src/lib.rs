@@ -77,6 +77,19 @@ core::arch::global_asm!(
     ".popsection",
 );
 
+// A stable toolchain's prebuilt `core` was compiled for unwinding: its objects name
+// `rust_eh_personality`, which only std defines. Nothing here unwinds (panic = "abort"),
+// so a weak, empty definition satisfies the reference, and gives way to a real one
+// (a Rust program with std linking this library).
+core::arch::global_asm!(
+    ".weak rust_eh_personality",
+    ".pushsection .rodata.freeclone_capi_personality,\"a\"",
+    ".balign 8",
+    "rust_eh_personality:",
+    concat!(word!(), " 0"),
+    ".popsection",
+);
+
 unsafe extern "C" {
     static freeclone_capi_weak_errno_location: usize;
     static freeclone_capi_weak_environ: usize;
