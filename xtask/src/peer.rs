@@ -181,6 +181,10 @@ fn peer_cache() -> PathBuf {
 
 /// glibc's source tree (the parts the tests need), from Debian's glibc-source.
 fn glibc_source() -> Result<(PathBuf, String), String> {
+    if !xtask::util::command_exists("xz") {
+        // tar -J runs xz.
+        xtask::setup::install_debian_packages(&["xz-utils".to_string()])?;
+    }
     let dir = peer_cache().join("glibc");
     let stamp = dir.join("complete");
     if let Ok(text) = std::fs::read_to_string(&stamp) {
@@ -244,7 +248,8 @@ fn download(packages: &[String], dir: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     let list = packages.join(" ");
     eprintln!("peer: apt-get download {list}");
-    run_status(Command::new("apt-get").current_dir(dir).args(["download", "-qq"]).args(packages)).map_err(|error| {
+    let fetch = || run_status(Command::new("apt-get").current_dir(dir).args(["download", "-qq"]).args(packages));
+    with_fresh_lists(fetch).map_err(|error| {
         format!("{error}\nthe peer tier needs Debian's packages {list}; run by hand (as root): apt-get update && apt-get download {list}")
     })?;
     let mut debs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -254,6 +259,18 @@ fn download(packages: &[String], dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     debs.sort();
     Ok(debs)
+}
+
+/// `work`, and once more after `apt-get update` if it failed (a fresh machine may have
+/// no package lists yet).
+fn with_fresh_lists<T>(work: impl Fn() -> Result<T, String>) -> Result<T, String> {
+    work().or_else(|_| {
+        eprintln!("peer: apt-get update (the package lists did not have what the peer tier needs)");
+        if let Err(error) = run_status(Command::new("apt-get").args(["update", "-qq"])) {
+            eprintln!("peer: apt-get update reported an error ({error}); trying again anyway");
+        }
+        work()
+    })
 }
 
 fn deb_version(deb: &Path) -> Result<String, String> {
@@ -313,8 +330,14 @@ fn toolchains(specs: &[&PeerSpec]) -> Result<BTreeMap<String, Toolchain>, String
         .iter()
         .map(|spec| format!("gcc-{}", spec.gnu_triple))
         .collect();
-    let depends = output_of(Command::new("apt-cache").arg("depends").args(&metapackages))
-        .map_err(|error| format!("{error}\nrun by hand: apt-get update"))?;
+    let resolve = || {
+        let depends = output_of(Command::new("apt-cache").arg("depends").args(&metapackages))?;
+        match missing.iter().find(|spec| gcc_major(&depends, &spec.gnu_triple).is_none()) {
+            Some(spec) => Err(format!("apt-cache depends gcc-{} names no versioned gcc: {depends:?}", spec.gnu_triple)),
+            None => Ok(depends),
+        }
+    };
+    let depends = with_fresh_lists(resolve).map_err(|error| format!("{error}\nrun by hand (as root): apt-get update"))?;
     let mut packages_of: Vec<(&PeerSpec, Vec<String>)> = Vec::new();
     for spec in &missing {
         let major = gcc_major(&depends, &spec.gnu_triple).ok_or_else(|| {
