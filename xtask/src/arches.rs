@@ -37,9 +37,21 @@ pub struct Arch {
     /// Extra rustc flags for the freestanding builds of this target.
     #[serde(default)]
     pub rustflags: Vec<String>,
+    /// The linker in place of the recipe's rust-lld, where rust-lld cannot link the
+    /// target (powerpc64's ELFv1), and the Debian package that provides it.
+    pub linker: Option<Linker>,
     /// How to boot a real kernel of this architecture (tier `kernel`), where Debian
     /// ships one.
     pub kernel: Option<crate::kernel::KernelSpec>,
+}
+
+/// A GNU linker that links a target rust-lld cannot (`-Clinker=<command>
+/// -Clinker-flavor=ld`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Linker {
+    pub command: String,
+    pub package: String,
 }
 
 /// Where a program runs.
