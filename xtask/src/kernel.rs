@@ -61,10 +61,20 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
     let from = spec.suite.as_deref().unwrap_or("bookworm");
     let metapackage = apt.qualified(&format!("linux-image-{}", spec.flavour), &spec.debian_arch)?;
     let package = apt.dependency(&metapackage, "linux-image-")?;
-    let package = apt.qualified(&package, &spec.debian_arch)?;
+    let mut package = apt.qualified(&package, &spec.debian_arch)?;
     eprintln!("kernel: downloading {package} (Debian's {} kernel from {from})", spec.flavour);
     let unpacked = dir.join("unpacked");
-    let mut version = apt.download_and_unpack(&package, &unpacked)?;
+    let mut version = match apt.download_and_unpack(&package, &unpacked) {
+        Ok(version) => version,
+        Err(error) => {
+            // A mirror may name a build in its index that it does not serve (measured:
+            // trixie's ppc64el 6.12.117 image answered 404 while 6.12.107 downloaded):
+            // the newest other build of the flavour that downloads.
+            let (older, version) = download_older_build(apt, spec, &package, &unpacked).map_err(|older| format!("{error}\n{older}"))?;
+            package = older;
+            version
+        }
+    };
     let mut source = package.clone();
     let mut vmlinuz = find_kernel_image(&unpacked.join("tree"));
     if vmlinuz.is_none() {
@@ -83,6 +93,33 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
     let _ = std::fs::remove_dir_all(&unpacked);
     std::fs::write(dir.join("package"), format!("{source} {version}\n")).map_err(|error| error.to_string())?;
     Ok(image)
+}
+
+/// The other builds of `spec`'s flavour that apt knows (`linux-image-<version>-<flavour>`),
+/// newest first, tried in turn after `failed` did not download; the package and its
+/// version for the first that does.
+fn download_older_build(apt: &mut Apt, spec: &KernelSpec, failed: &str, unpacked: &Path) -> Result<(String, String), String> {
+    let suffix = format!("-{}", spec.flavour);
+    let mut builds: Vec<String> = apt
+        .package_names(&format!("^linux-image-[0-9].*{suffix}$"))?
+        .into_iter()
+        .filter(|name| name.strip_prefix("linux-image-").and_then(|rest| rest.strip_suffix(&suffix)).is_some_and(|version| !version.contains('-')))
+        .filter(|name| !failed.starts_with(&format!("{name}:")) && name != failed)
+        .collect();
+    builds.sort_by_key(|name| std::cmp::Reverse(version_key(name)));
+    for build in builds {
+        let package = apt.qualified(&build, &spec.debian_arch)?;
+        eprintln!("kernel: trying {package} instead");
+        if let Ok(version) = apt.download_and_unpack(&package, unpacked) {
+            return Ok((package, version));
+        }
+    }
+    Err(format!("no other build of linux-image-*-{} downloads either", spec.flavour))
+}
+
+/// The numbers in a package name, in order: enough to order kernel builds by version.
+fn version_key(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_ascii_digit()).filter(|part| !part.is_empty()).filter_map(|part| part.parse().ok()).collect()
 }
 
 /// The kernel image in an unpacked package: `boot/vmlinu*` (the layout up to Linux
