@@ -583,7 +583,8 @@ asm_function!(
 // ELFv1's rule: the caller loads r2 from the descriptor. This one's descriptor holds a
 // TOC no other function has, 0x70c0ffee; it returns `arg` (already in r3) only if r2
 // holds that, 127 otherwise. It touches nothing through r2, and the clone entries call
-// no code after it.
+// no code after it. binutils' ld does not follow a descriptor without a TOC relocation
+// to its code when it collects unused sections: the code's section is retained ("R").
 #[cfg(all(feature = "probes", not(target_abi = "elfv2")))]
 core::arch::global_asm!(
     ".pushsection .opd, \"aw\", @progbits",
@@ -595,7 +596,7 @@ core::arch::global_asm!(
     ".quad .L.__freeclone_return_arg_if_r2_is_its_toc, 0x70c0ffee, 0",
     ".size __freeclone_return_arg_if_r2_is_its_toc, 24",
     ".popsection",
-    ".pushsection .text.__freeclone_return_arg_if_r2_is_its_toc, \"ax\", @progbits",
+    ".pushsection .text.__freeclone_return_arg_if_r2_is_its_toc, \"axR\", @progbits",
     ".p2align 2",
     ".L.__freeclone_return_arg_if_r2_is_its_toc:",
     "lis %r11, 0x70c0",
