@@ -165,16 +165,16 @@ mod tests {
         let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
         for name in [
             "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
-            "ia64",
+            "powerpc64le", "powerpc64", "powerpc", "ia64",
         ] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }
         // Every architecture with a Rust target runs under qemu-user; Debian ships a
-        // kernel for all but big-endian mips.
+        // kernel for all but big-endian mips and the big-endian powerpcs.
         for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
             assert!(arch.qemu_user.is_some(), "{} has no qemu-user", arch.name);
-            let big_endian_mips = arch.name == "mips" || arch.name == "mips64";
-            assert_eq!(arch.kernel.is_some(), !big_endian_mips, "{}: kernel spec", arch.name);
+            let no_debian_kernel = ["mips", "mips64", "powerpc64", "powerpc"].contains(&arch.name.as_str());
+            assert_eq!(arch.kernel.is_some(), !no_debian_kernel, "{}: kernel spec", arch.name);
         }
     }
 
