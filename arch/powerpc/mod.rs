@@ -150,17 +150,11 @@ pub(crate) unsafe extern "C" fn clone_entry(
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
-        "stwu %r1, -16(%r1)",    // no red zone in this ABI: a frame of its own
-        ".cfi_adjust_cfa_offset 16",
-        "stw %r30, 8(%r1)",      // callee-saved: f and arg ride in r30 and r31, which
-        "stw %r31, 12(%r1)",     // the kernel hands the child
-        ".cfi_offset r30, -8",
-        ".cfi_offset r31, -4",
-        "mr %r30, %r3",
-        "mr %r31, %r6",
         "li %r0, 0",             // the child's sp: the frame fn's caller provides below
         "stwu %r0, -{frame}(%r4)", // the top, its back chain zero: the frame chain ends
-        "mr %r3, %r5",           // flags
+        "stw %r3, 8(%r4)",       // f and arg ride in that frame's padding above the
+        "stw %r6, 12(%r4)",      // 8-byte header: the kernel hands the child no
+        "mr %r3, %r5",           // volatile register; flags
         "mr %r5, %r7",           // ptid
         "mr %r6, %r8",           // tls
         "mr %r7, %r9",           // ctid
@@ -170,17 +164,13 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "neg %r3, %r3",
         "1:",
         "cmpwi %r3, 0",
-        "beq 2f",                // only the child sees 0
-        "lwz %r30, 8(%r1)",
-        "lwz %r31, 12(%r1)",
-        "addi %r1, %r1, 16",
-        "blr",                   // parent: TID or -errno
+        "bnelr",                 // parent: TID or -errno; only the child sees 0
         ".cfi_endproc",
-        "2:",
         ".cfi_startproc",
         ".cfi_undefined lr",     // the child's call chain starts here
-        "mr %r3, %r31",
-        "mtctr %r30",
+        "lwz %r3, 12(%r1)",
+        "lwz %r0, 8(%r1)",
+        "mtctr %r0",
         "bctrl",                 // sp = top - 16, 16-aligned
         "li %r0, {exit}",        // SYS_exit ends this thread only, never the group;
         "sc",                    // r3 still holds fn's return value: the exit status

@@ -6,8 +6,8 @@
 //! code address and a function's global entry computes its TOC (r2) from r12, and ELFv1
 //! (big-endian powerpc64), where a function pointer is a descriptor in .opd (entry
 //! address, TOC, environment) and the caller loads r2 from it. They differ in the
-//! `call_fn!` lines, the frame a caller provides, and the symbols of functions that are
-//! used through pointers (`asm_function!`).
+//! `call_fn_in_r12!` lines, the frame a caller provides, and the symbols of functions
+//! that are used through pointers (`asm_function!`).
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
@@ -37,22 +37,19 @@ const TOC_SAVE: usize = 24;
 #[cfg(all(feature = "probes", not(target_abi = "elfv2")))]
 const TOC_SAVE: usize = 40;
 
-/// Calls the `CloneFn` in register `$f` (never r0, r2, r11 or r12).
+/// Calls the `CloneFn` in r12 (`$branch`: `bctrl`, or `bctr` for a tail call).
 /// ELFv2: through ctr with its address in r12, from which its global entry computes r2.
 #[cfg(target_abi = "elfv2")]
-macro_rules! call_fn {
-    ($f:literal) => {
-        concat!("mr %r12, ", $f, "\n", "mtctr %r12\n", "bctrl")
+macro_rules! call_fn_in_r12 {
+    ($branch:literal) => {
+        concat!("mtctr %r12\n", $branch)
     };
 }
-/// ELFv1: `$f` points to a descriptor: entry address, TOC (into r2), environment (r11).
+/// ELFv1: r12 points to a descriptor: entry address, TOC (into r2), environment (r11).
 #[cfg(not(target_abi = "elfv2"))]
-macro_rules! call_fn {
-    ($f:literal) => {
-        concat!(
-            "ld %r0, 0(", $f, ")\n", "ld %r2, 8(", $f, ")\n", "ld %r11, 16(", $f, ")\n",
-            "mtctr %r0\n", "bctrl"
-        )
+macro_rules! call_fn_in_r12 {
+    ($branch:literal) => {
+        concat!("ld %r0, 0(%r12)\n", "ld %r2, 8(%r12)\n", "ld %r11, 16(%r12)\n", "mtctr %r0\n", $branch)
     };
 }
 
@@ -182,15 +179,11 @@ pub(crate) unsafe extern "C" fn clone_entry(
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
-        "std %r30, -16(%r1)",    // callee-saved: f and arg ride in r30 and r31, which the
-        "std %r31, -8(%r1)",     // kernel hands the child; the 288-byte red zone below r1
-        ".cfi_offset r30, -16",  // is this leaf's to use (signal frames skip it)
-        ".cfi_offset r31, -8",
-        "mr %r30, %r3",
-        "mr %r31, %r6",
         "li %r0, 0",             // the child's sp: the frame fn's caller provides below
         "stdu %r0, -{frame}(%r4)", // the top, its back chain zero: the frame chain ends
-        "mr %r3, %r5",           // flags
+        "std %r3, 8(%r4)",       // f and arg ride in that frame's CR and LR save words,
+        "std %r6, 16(%r4)",      // which fn uses only once called: the kernel hands the
+        "mr %r3, %r5",           // child no volatile register; flags
         "mr %r5, %r7",           // ptid
         "mr %r6, %r8",           // tls
         "mr %r7, %r9",           // ctid
@@ -200,16 +193,13 @@ pub(crate) unsafe extern "C" fn clone_entry(
         "neg %r3, %r3",
         "1:",
         "cmpdi %r3, 0",
-        "beq 2f",                // only the child sees 0
-        "ld %r30, -16(%r1)",
-        "ld %r31, -8(%r1)",
-        "blr",                   // parent: TID or -errno
+        "bnelr",                 // parent: TID or -errno; only the child sees 0
         ".cfi_endproc",
-        "2:",
         ".cfi_startproc",
         ".cfi_undefined lr",     // the child's call chain starts here
-        "mr %r3, %r31",
-        call_fn!("%r30"),        // sp = top - frame, 16-aligned
+        "ld %r3, 16(%r1)",
+        "ld %r12, 8(%r1)",
+        call_fn_in_r12!("bctrl"), // sp = top - frame, 16-aligned
         "li %r0, {exit}",        // SYS_exit ends this thread only, never the group;
         "sc",                    // r3 still holds fn's return value: the exit status
         "trap",
@@ -253,7 +243,8 @@ pub(crate) unsafe extern "C" fn clone3_entry(
         "li %r0, 0",             // the frame fn's caller provides, its back chain zero:
         "stdu %r0, -{frame}(%r1)", // the frame chain ends
         "mr %r3, %r31",
-        call_fn!("%r30"),
+        "mr %r12, %r30",
+        call_fn_in_r12!("bctrl"),
         "li %r0, {exit}",        // SYS_exit ends this thread only, never the group;
         "sc",                    // r3 still holds fn's return value: the exit status
         "trap",
@@ -392,25 +383,11 @@ macro_rules! asm_function {
     };
 }
 
-/// Jumps to the `CloneFn` in r12 as `call_fn!` calls one, lr untouched.
-#[cfg(all(feature = "probes", target_abi = "elfv2"))]
-macro_rules! jump_to_fn_in_r12 {
-    () => {
-        "mtctr %r12\nbctr"
-    };
-}
-#[cfg(all(feature = "probes", not(target_abi = "elfv2")))]
-macro_rules! jump_to_fn_in_r12 {
-    () => {
-        "ld %r0, 0(%r12)\nld %r2, 8(%r12)\nld %r11, 16(%r12)\nmtctr %r0\nbctr"
-    };
-}
-
 // Records r1, the back chain word at 0(r1) and lr at entry, then jumps to the next
 // function with the registers untouched (see `crate::probes::EntryRecord`).
 #[cfg(feature = "probes")]
 asm_function!(
-    "__freeclone_entry_probe",
+    "__freeclone_fn_entry_probe",
     [
         "std %r1, {stack_pointer}(%r3)",
         "ld %r0, 0(%r1)",
@@ -419,7 +396,7 @@ asm_function!(
         "std %r0, {return_address}(%r3)",
         "ld %r12, {next}(%r3)",
         "ld %r3, {next_arg}(%r3)",
-        jump_to_fn_in_r12!(),
+        call_fn_in_r12!("bctr"), // lr untouched: next returns where fn would have
     ],
     stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
     frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
@@ -431,7 +408,7 @@ asm_function!(
 #[cfg(feature = "probes")]
 unsafe extern "C" {
     /// Records sp, the back chain and lr at entry, then jumps to the record's `next`.
-    #[link_name = "__freeclone_entry_probe"]
+    #[link_name = "__freeclone_fn_entry_probe"]
     pub(crate) fn entry_probe(record: *mut c_void) -> core::ffi::c_int;
 }
 
@@ -467,7 +444,7 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
         "stfd %f30, 384(%r1)", "stfd %f31, 392(%r1)",
         "std %r1, 688(%r1)",     // read back through r1: a moved r1 misses it
         "std %r2, {toc}(%r1)",   // f may run with another TOC
-        "mr %r10, %r3",
+        "mr %r10, %r3",          // f, out of the way of the patterns below
         "mr %r3, %r4",
         // Register i (r14 + i, then f14 + i - 18) holds 0x5a5a00b0a5a500b0 + i; the FP
         // registers get theirs through memory (no GPR-to-FPR move before POWER8).
@@ -495,7 +472,8 @@ pub(crate) unsafe extern "C" fn callee_saved_changed(
         "lis %r0, 0xa5",         // cr2 = 0xa, cr3 = 0x5, cr4 = 0x9
         "ori %r0, %r0, 0x9000",
         "mtcrf 0x38, %r0",
-        call_fn!("%r10"),
+        "mr %r12, %r10",
+        call_fn_in_r12!("bctrl"),
         "ld %r2, {toc}(%r1)",
         "std %r14, 400(%r1)", "std %r15, 408(%r1)", "std %r16, 416(%r1)", "std %r17, 424(%r1)",
         "std %r18, 432(%r1)", "std %r19, 440(%r1)", "std %r20, 448(%r1)", "std %r21, 456(%r1)",

@@ -15,6 +15,10 @@
 //!   one copy serves every benchmark: under qemu-user, code that a process has run
 //!   once is translated already in its forked children, and a copy that only children
 //!   ever run would be translated anew in each (measured: 18% slower process spawns).
+//! - `spawn3(args, size, f, arg)`: the raw clone3 system call with `args` (`size`
+//!   bytes), whose stack top the caller has 16-aligned with room for the ABI's frame.
+//!   Returns the TID in the parent, or -errno; the child calls `f(arg)` with what the ABI
+//!   needs and passes its return value to `SYS_exit`.
 
 use core::ffi::{c_int, c_void};
 
@@ -28,6 +32,8 @@ pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
 #[cfg_attr(target_arch = "mips", path = "mips.rs")]
 #[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
+#[cfg_attr(target_arch = "powerpc64", path = "powerpc64.rs")]
+#[cfg_attr(target_arch = "powerpc", path = "powerpc.rs")]
 mod imp;
 
-pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn};
+pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn, spawn3};

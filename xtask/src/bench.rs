@@ -95,6 +95,9 @@ fn musl_debian_arch(arch: &str) -> Option<(&'static str, &'static str)> {
         "mips64el" => ("mips64el", ""),
         "mips64" => ("mips64el", "mips64el: same source"),
         "s390x" => ("s390x", ""),
+        // musl's powerpc64 is ELFv2 in either byte order; Debian builds it for ppc64el.
+        "powerpc64le" => ("ppc64el", ""),
+        "powerpc64" => ("ppc64el", "ppc64el: same source, ELFv2"),
         _ => return None,
     })
 }
