@@ -89,6 +89,7 @@ pub mod flags;
 #[cfg(feature = "probes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probes")))]
 pub mod probes;
+pub mod process;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;
