@@ -98,17 +98,31 @@ fn find_kernel_image(tree: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Writes a newc initramfs holding `/dev/console` and `program` as `/init`.
-pub fn write_initramfs(program: &Path, output: &Path) -> Result<(), String> {
+/// Writes a newc initramfs holding `/dev/console`, `program` as `/init`, and each
+/// `(path, file)` of `extra_files` as an executable at `path` (relative, such as
+/// `bin/exit_status`; its directories are created).
+pub fn write_initramfs(program: &Path, extra_files: &[(&str, &Path)], output: &Path) -> Result<(), String> {
     use cpio::newc::Builder;
-    let init = std::fs::read(program).map_err(|error| format!("{}: {error}", program.display()))?;
-    let empty: &[u8] = &[];
-    let entries = vec![
-        (Builder::new("dev").mode(0o040755).nlink(2), std::io::Cursor::new(empty.to_vec())),
+    let read = |file: &Path| std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()));
+    let init = read(program)?;
+    let mut entries = vec![
+        (Builder::new("dev").mode(0o040755).nlink(2), std::io::Cursor::new(Vec::new())),
         // The kernel opens /dev/console as init's stdin, stdout and stderr.
         (Builder::new("dev/console").mode(0o020600).rdev_major(5).rdev_minor(1), std::io::Cursor::new(Vec::new())),
         (Builder::new("init").mode(0o100755), std::io::Cursor::new(init)),
     ];
+    let mut directories: Vec<String> = Vec::new();
+    for (path, file) in extra_files {
+        let mut directory = String::new();
+        for part in path.split('/').collect::<Vec<_>>().split_last().map_or(&[][..], |(_, parents)| parents) {
+            directory = if directory.is_empty() { part.to_string() } else { format!("{directory}/{part}") };
+            if directory != "dev" && !directories.contains(&directory) {
+                directories.push(directory.clone());
+                entries.push((Builder::new(&directory).mode(0o040755).nlink(2), std::io::Cursor::new(Vec::new())));
+            }
+        }
+        entries.push((Builder::new(path).mode(0o100755), std::io::Cursor::new(read(file)?)));
+    }
     let file = File::create(output).map_err(|error| format!("{}: {error}", output.display()))?;
     cpio::write_cpio(entries.into_iter(), file).map_err(|error| format!("writing {}: {error}", output.display()))?;
     Ok(())
@@ -133,18 +147,19 @@ pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_
 }
 
 /// Everything a boot needs, in one step: the kernel (downloaded on first use), the
-/// initramfs with `program` as `/init` written to `initramfs`, and the qemu-system
-/// command that passes `init_args` to it.
+/// initramfs with `program` as `/init` (and `extra_files` as [`write_initramfs`] says)
+/// written to `initramfs`, and the qemu-system command that passes `init_args` to it.
 pub fn prepare_boot(
     spec: &KernelSpec,
     program: &Path,
+    extra_files: &[(&str, &Path)],
     init_args: &[String],
     initramfs: &Path,
     apt: &mut Apt,
 ) -> Result<Command, String> {
     let command_line = command_line(spec, init_args)?;
     let image = ensure_kernel(spec, apt)?;
-    write_initramfs(program, initramfs)?;
+    write_initramfs(program, extra_files, initramfs)?;
     Ok(boot_command(spec, &image, initramfs, &command_line))
 }
 

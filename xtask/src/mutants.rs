@@ -669,7 +669,7 @@ impl Gate {
         if tier == Tier::Kernel {
             let spec = arch.kernel.as_ref().expect("validated: the architecture has a kernel");
             let dir = self.kernel_dir.join(&arch.name);
-            return match crate::boot_command(&dir, spec, binary, "conformance", filters, &mut self.apt) {
+            return match crate::boot_command(&dir, spec, binary, &[], "conformance", filters, &mut self.apt) {
                 Ok(mut command) => crate::run_conformance(&arch.name, "kernel", &mut command, KERNEL_TIMEOUT),
                 Err(error) => RunResult::error(&arch.name, "kernel", error),
             };

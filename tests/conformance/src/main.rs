@@ -14,6 +14,7 @@ mod harness;
 mod init_calls;
 mod matrix;
 mod namespaces;
+mod process;
 mod raw;
 mod sharing;
 mod termination;
@@ -83,7 +84,7 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register))
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(process::CASES))
 }
 
 /// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
@@ -349,7 +350,7 @@ fn child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero() -> Ve
     describe_entry_failures(call.status?, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
 }
 
-fn runtime() -> Result<freeclone::rt::Runtime, harness::Failure> {
+pub(crate) fn runtime() -> Result<freeclone::rt::Runtime, harness::Failure> {
     // SAFETY: written once in main before the cases.
     unsafe { RUNTIME }.ok_or_else(|| fail!("main did not keep the runtime"))
 }
