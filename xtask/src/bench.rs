@@ -45,14 +45,17 @@ pub struct BenchArgs {
     arch: Option<Vec<String>>,
 }
 
-/// Rounds (one spawn of every variant each) per program: (threads, processes).
+/// Rounds (one spawn of every variant each) per program: (threads, processes), and per
+/// parent size of the exec benchmark (fork+exec of a 1 GiB parent takes tenths of a
+/// second here, 20 warm-up rounds included).
 struct Rounds {
     native: (usize, usize),
     emulated: (usize, usize),
+    exec: usize,
 }
 
-const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40) };
-const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500) };
+const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40), exec: 10 };
+const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500), exec: 200 };
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// bench/freestanding's limit (`timeout`), far above a full run's 15 s.
@@ -62,6 +65,12 @@ const TIMED_OUT: &str = "timed out";
 /// The targets the issue sets, as numbers.
 const TARGET_FLOOR_RATIO: f64 = 1.02;
 const TARGET_LIBC_RATIO: f64 = 1.00;
+/// spawn_exec + wait against std::process::Command (glibc's posix_spawn), 1 GiB parent.
+const TARGET_EXEC_COMMAND_RATIO: f64 = 1.00;
+/// spawn_exec + wait against fork + execve + waitpid, 1 GiB parent.
+const TARGET_EXEC_FORK_RATIO: f64 = 0.50;
+/// The parent sizes bench/spawn's exec benchmark holds, as its groups name them.
+const EXEC_PARENT_SIZES: [&str; 3] = ["16MiB", "256MiB", "1GiB"];
 const TARGET_STACK_BEYOND_ABI: u64 = 16;
 const TARGET_MINIMAL_X86_64: u64 = 4096;
 
@@ -170,6 +179,32 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         native_runs.push(NativeRun { arch: build.arch, libc: build.libc, measured });
     }
 
+    // spawn_exec against posix_spawn and fork+exec: bench/spawn (glibc, x86_64) starts
+    // bench/minimal, a tiny static program.
+    let exec_run: Option<Result<Measured, String>> = std_binaries
+        .iter()
+        .find(|(build, _)| build.arch == "x86_64" && build.libc == "glibc")
+        .map(|(_, binary)| {
+            let minimal = arches
+                .iter()
+                .zip(&programs)
+                .find(|(arch, _)| arch.name == "x86_64")
+                .map(|(_, (_, minimal))| minimal.clone())
+                .unwrap_or_else(|| Err("bench/minimal was not built for x86_64".into()));
+            let measured = binary.clone().and_then(|binary| {
+                let minimal = minimal?;
+                timed("bench run: bench/spawn exec (x86_64 glibc)", || {
+                    let mut command = Command::new(&binary);
+                    command.arg("exec").arg(rounds.exec.to_string()).arg(&minimal);
+                    run_program("x86_64 glibc exec", &mut command)
+                })
+            });
+            if let Err(error) = &measured {
+                failures.push(format!("bench/spawn exec: {error}"));
+            }
+            measured
+        });
+
     let mut arch_runs: Vec<ArchRun> = Vec::new();
     for (arch, (freestanding, minimal)) in arches.iter().zip(programs) {
         let native = arch.runs_natively();
@@ -233,6 +268,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         quick: args.quick,
         rounds: &rounds,
         native_runs: &native_runs,
+        exec_run: exec_run.as_ref(),
         arch_runs: &arch_runs,
         c_runs: &c_runs,
         musl: &musl,
@@ -743,6 +779,8 @@ struct Report<'a> {
     quick: bool,
     rounds: &'a Rounds,
     native_runs: &'a [NativeRun],
+    /// bench/spawn's exec benchmark (x86_64, glibc), if the host could run it.
+    exec_run: Option<&'a Result<Measured, String>>,
     arch_runs: &'a [ArchRun],
     c_runs: &'a [(String, Result<MinimalRun, String>)],
     musl: &'a BTreeMap<String, MuslArchive>,
@@ -788,16 +826,18 @@ impl Report<'_> {
         let mode = if self.quick { "`--quick` (few rounds: rough figures)" } else { "full" };
         writeln!(
             out,
-            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}. Each round runs every \
+            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}, {} per parent size \
+             for spawn_exec. Each round runs every \
              variant once, in a fresh random order, timing each spawn alone; medians, spreads \
              (p10–p90) and ratios come from those samples, ratios taken round by round. A ratio \
              cell reads `median (95% CI of the median) [p10–p90]`.",
-            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1
+            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1, self.rounds.exec
         )?;
         writeln!(out)?;
         self.spawn_table(out, "thread", "1. Thread spawn+join latency")?;
         self.clone3_table(out)?;
         self.spawn_table(out, "process", "2. Process spawn+wait")?;
+        self.exec_table(out)?;
         self.code_size_table(out)?;
         self.binary_size_table(out)?;
         self.stack_table(out)?;
@@ -959,6 +999,56 @@ impl Report<'_> {
         }
         if group == "thread" {
             self.join_table(out)?;
+        }
+        Ok(())
+    }
+
+    /// spawn_exec against posix_spawn and fork+exec over the parent's size.
+    fn exec_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 2b. Starting a program: spawn_exec + wait, by the parent's size")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/spawn (std, glibc, x86_64, native) starts bench/minimal (a tiny static program) \
+             and waits for it, while holding 16 MiB, 256 MiB or 1 GiB of touched memory: \
+             `freeclone::process::spawn_exec` + `Child::wait` (CLONE_VM|CLONE_VFORK on its own \
+             64 KiB stack), `std::process::Command::status` (glibc's posix_spawn, also \
+             CLONE_VM|CLONE_VFORK) and `fork()` + `execve` + `waitpid` (fork copies the page tables \
+             and write-protects every page). Rounds interleaved as above, per parent size."
+        )?;
+        writeln!(out)?;
+        let measured = match self.exec_run {
+            None => return writeln!(out, "Not measured: needs an x86_64 host with x86_64 selected.\n"),
+            Some(Err(error)) => return writeln!(out, "Not measured: {}\n", first_line(error)),
+            Some(Ok(measured)) => measured,
+        };
+        writeln!(out, "| parent | spawn_exec µs | Command µs | fork+exec µs | spawn_exec / Command | spawn_exec / fork+exec |")?;
+        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        for size in EXEC_PARENT_SIZES {
+            let group = format!("exec-{size}");
+            let time = |variant: &str| measured.time(&group, variant).map_or("missing".to_string(), |stat| us(stat.median));
+            let ratio = |b: &str| measured.ratio(&group, "freeclone", b).map_or("missing".to_string(), ratio_cell);
+            writeln!(
+                out,
+                "| {size} | {} | {} | {} | {} | {} |",
+                time("freeclone"),
+                time("std-command"),
+                time("fork-exec"),
+                ratio("std-command"),
+                ratio("fork-exec")
+            )?;
+        }
+        writeln!(out)?;
+        let growth = |variant: &str| {
+            let small = measured.time("exec-16MiB", variant)?.median;
+            let large = measured.time("exec-1GiB", variant)?.median;
+            Some(large / small)
+        };
+        if let (Some(freeclone), Some(fork)) = (growth("freeclone"), growth("fork-exec")) {
+            writeln!(
+                out,
+                "From 16 MiB to 1 GiB, spawn_exec's median changes {freeclone:.2}x, fork+exec's {fork:.2}x.\n"
+            )?;
         }
         Ok(())
     }
@@ -1206,6 +1296,45 @@ impl Report<'_> {
         }
         if !any_native {
             writeln!(out, "- Spawn latency against the C library and the floor: not measured (x86_64/i386 not selected or not native).")?;
+        }
+        for (b, target, what, cause) in [
+            (
+                "std-command",
+                TARGET_EXEC_COMMAND_RATIO,
+                "spawn_exec/std::process::Command (glibc's posix_spawn) at or below 1.00",
+                "both are CLONE_VM|CLONE_VFORK clones, so the difference is the work around the clone \
+                 (spawn_exec maps, guards and unmaps a 64 KiB stack and reads 64 dispositions; glibc maps \
+                 and unmaps a stack without a guard and reads them too)",
+            ),
+            (
+                "fork-exec",
+                TARGET_EXEC_FORK_RATIO,
+                "spawn_exec/fork+execve at or below 0.50",
+                "fork copies the parent's page tables, which spawn_exec never does: see the table for \
+                 how fork's time grew with the parent here",
+            ),
+        ] {
+            match self.exec_run.map(|run| run.as_ref().map(|measured| measured.ratio("exec-1GiB", "freeclone", b))) {
+                Some(Ok(Some(stat))) => {
+                    let why = if stat.median <= target {
+                        String::new()
+                    } else if stat.lo95 <= target {
+                        "; the target lies inside the median's 95% CI: within this run's noise".to_string()
+                    } else {
+                        format!("; {cause}")
+                    };
+                    writeln!(
+                        out,
+                        "- {what} (parent holding 1 GiB, x86_64 glibc): {}: median {:.3} (95% CI {:.3}–{:.3}){why}.",
+                        verdict(stat.median <= target),
+                        stat.median,
+                        stat.lo95,
+                        stat.hi95
+                    )?;
+                }
+                Some(Err(error)) => writeln!(out, "- {what}: not measured ({}).", first_line(error))?,
+                _ => writeln!(out, "- {what}: not measured (needs an x86_64 host with x86_64 selected).")?,
+            }
         }
         let clone3_runs: Vec<String> = self
             .arch_runs
