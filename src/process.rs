@@ -342,7 +342,7 @@ impl Builder {
     /// use freeclone::flags::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS};
     /// use freeclone::{process::Builder, sys};
     ///
-    /// fn main(rt: freeclone::rt::Runtime) -> i32 {
+    /// fn start_container(rt: freeclone::rt::Runtime) -> i32 {
     ///     let name = *b"container";
     ///     let container = Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS).pidfd(true);
     ///     let mut child = container.spawn(&rt, || {
@@ -351,6 +351,7 @@ impl Builder {
     ///     }).expect("spawn");
     ///     child.wait().expect("wait").code().unwrap_or(128)
     /// }
+    /// # fn main() { let _ = start_container; }
     /// ```
     ///
     /// Without a [`Runtime`](crate::rt::Runtime) it does not compile:
