@@ -404,7 +404,6 @@ impl Builder {
         // its copy of this stack, where `arg` points to its copy of `f`. The caller
         // promises that `f` may run there.
         let result = unsafe { crate::clone3(&args, run_closure::<F>, (&raw mut f).cast()) };
-        drop(args);
         // SAFETY: the parent's copy of `f`, never used again; the child took its own.
         unsafe { ManuallyDrop::drop(&mut f) };
         result.map(|pid| Child::new(pid, pidfd))
@@ -629,7 +628,6 @@ impl<'a> Exec<'a> {
         // `child`, which outlives the call too, and shares nothing else it could break
         // (see `Exec`).
         let result = unsafe { crate::clone3(&args, exec_child, (&raw const child).cast_mut().cast()) };
-        drop(args);
         let _ = sys::sigprocmask(sys::SIG_SETMASK, &caller_mask);
         let pid = match result {
             Ok(pid) => pid,
