@@ -10,6 +10,10 @@
 //!    The same program times thread spawn+join through clone3 (`freeclone::clone3`
 //!    against the raw clone3 floor and freeclone's `clone`) wherever the kernel has
 //!    clone3 (qemu-user answers ENOSYS: its row says so).
+//! 2b. Starting a program: `process::spawn_exec` + wait against `std::process::Command`
+//!    (glibc's posix_spawn) and fork+execve+waitpid, the parent holding 16 MiB, 256 MiB
+//!    and 1 GiB of touched memory (bench/spawn's `exec` mode, x86_64 glibc, native),
+//!    starting bench/minimal.
 //! 3. Code size: freeclone's clone and clone3 entries and out-of-line raw system calls from
 //!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc's
 //!    `__clone` and `__clone3`) libc.a for the same architecture.
