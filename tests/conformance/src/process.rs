@@ -31,6 +31,7 @@ pub const CASES: &[crate::harness::Case] = &[
     ("spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe", spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe),
     ("spawn_exec_applies_setsid_and_gives_a_pidfd", spawn_exec_applies_setsid_and_gives_a_pidfd),
     ("spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program", spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program),
+    ("spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers", spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers),
 ];
 
 fn wait(child: &mut freeclone::process::Child) -> Result<ExitStatus, Failure> {
@@ -430,4 +431,68 @@ pub fn spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program() -> Verdict {
         errno => qemu_refusal(errno, "spawn_exec in new PID and UTS namespaces"),
     })?;
     exited_with(&mut child, 9)
+}
+
+/// The `SigBlk` mask in `/proc/<pid>/status` (a zombie keeps it until reaped).
+fn blocked_mask_of(pid: pid_t) -> Result<u64, Failure> {
+    let mut path = [0u8; 32];
+    let mut length = 0;
+    for part in [b"/proc/".as_slice(), itoa(pid, &mut [0u8; 12]), b"/status\0"] {
+        path[length..length + part.len()].copy_from_slice(part);
+        length += part.len();
+    }
+    let path = CStr::from_bytes_until_nul(&path).map_err(|_| fail!("a path"))?;
+    let fd = sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY, 0).map_err(|errno| fail!("open {path:?}: {errno}"))?;
+    let mut text = [0u8; 4096];
+    let mut filled = 0;
+    while let Ok(count @ 1..) = sys::read(fd, &mut text[filled..]) {
+        filled += count;
+    }
+    // SAFETY: opened above.
+    let _ = unsafe { sys::close(fd) };
+    let line = text[..filled].split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(b"SigBlk:"));
+    let hex = line.ok_or_else(|| fail!("no SigBlk line in {path:?}"))?;
+    let hex = core::str::from_utf8(hex).map_err(|_| fail!("SigBlk is not text"))?.trim();
+    // The low 64 signals are the last 16 digits (mips prints 128 bits).
+    u64::from_str_radix(&hex[hex.len().saturating_sub(16)..], 16).map_err(|_| fail!("SigBlk {hex:?} is not hexadecimal"))
+}
+
+/// `number` in decimal, in `buffer`.
+fn itoa(mut number: pid_t, buffer: &mut [u8; 12]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            return &buffer[start..];
+        }
+    }
+}
+
+pub fn spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers() -> Verdict {
+    let program = exit_status_program()?;
+    let usr2 = freeclone::signal::SIGUSR2;
+    let before = sys::sigprocmask(sys::SIG_BLOCK, &sys::empty_signal_set()).map_err(|errno| fail!("sigprocmask: {errno}"))?;
+    let mut pipe = Pipe::new()?;
+    let argv = CStrArrayBuf::new([program, c"0"]);
+    let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).signal_mask(sys::signal_set(usr2)).spawn();
+    let after = sys::sigprocmask(sys::SIG_BLOCK, &sys::empty_signal_set()).map_err(|errno| fail!("sigprocmask: {errno}"))?;
+    let mut child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec with a signal mask"))?;
+    let _ = pipe.receive(&mut [0u8; 512]); // until the program has exited
+    let mask = blocked_mask_of(child.pid());
+    exited_with(&mut child, 0)?;
+    let size = core::mem::size_of::<sys::SignalSet>();
+    // SAFETY: both are plain bits of the same size.
+    let same = unsafe {
+        core::slice::from_raw_parts((&raw const before).cast::<u8>(), size) == core::slice::from_raw_parts((&raw const after).cast::<u8>(), size)
+    };
+    if !same {
+        return Err(fail!("the caller's signal mask changed across spawn_exec"));
+    }
+    match mask? {
+        mask if mask == 1 << (usr2 - 1) => Ok(()),
+        mask => Err(fail!("the program ran with SigBlk {mask:#x}, not only SIGUSR2 ({:#x})", 1u64 << (usr2 - 1))),
+    }
 }
