@@ -636,18 +636,23 @@ impl<'a> Exec<'a> {
                 return Err(errno);
             }
         };
-        let errno = if child.started.load(Ordering::Acquire) {
-            VFORK_SHARES_MEMORY.store(SHARED, Ordering::Relaxed);
-            close_all(report_pipe.iter().flatten());
-            child.errno.load(Ordering::Acquire)
-        } else {
+        let errno = match (child.started.load(Ordering::Acquire), report_pipe) {
+            (true, report_pipe) => {
+                VFORK_SHARES_MEMORY.store(SHARED, Ordering::Relaxed);
+                close_all(report_pipe.iter().flatten());
+                child.errno.load(Ordering::Acquire)
+            }
             // The child's writes did not reach this memory: it ran in a copy.
-            VFORK_SHARES_MEMORY.store(NOT_SHARED, Ordering::Relaxed);
-            let [read, write] = report_pipe.expect("a pipe unless memory is known to be shared");
-            close_all([write].iter());
-            let errno = read_report(read);
-            close_all([read].iter());
-            errno
+            (false, Some([read, write])) => {
+                VFORK_SHARES_MEMORY.store(NOT_SHARED, Ordering::Relaxed);
+                close_all([write].iter());
+                let errno = read_report(read);
+                close_all([read].iter());
+                errno
+            }
+            // Memory is shared here, yet the child never started: a signal (SIGKILL)
+            // ended it first, which its status shows.
+            (false, None) => 0,
         };
         let mut spawned = Child::new(pid, pidfd);
         if errno == 0 {
