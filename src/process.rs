@@ -13,8 +13,8 @@
 //! let envp = CStrArrayBuf::new([c"TERM=linux"]);
 //! let actions = [Action::Setsid, Action::Chdir(c"/")];
 //! let mut service = Exec::new(c"/sbin/getty", &argv, &envp).actions(&actions).spawn()?;
-//! let status = service.wait()?;
-//! freeclone::println!("getty ended: {status}");
+//! let status = service.wait()?; // an ExitStatus, which prints as std's does
+//! # let _ = status;
 //!
 //! // Without options:
 //! let mut child = process::spawn_exec(c"/bin/true", &CStrArrayBuf::new([c"true"]), &envp)?;
