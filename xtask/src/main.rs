@@ -77,10 +77,10 @@ struct TestArgs {
 
 /// Where the kernel tier's initramfs holds examples/exit_status, which the conformance
 /// program's process cases start (it looks there when [`EXIT_STATUS_VARIABLE`] is unset).
-const EXIT_STATUS_IN_INITRAMFS: &str = "bin/exit_status";
+pub(crate) const EXIT_STATUS_IN_INITRAMFS: &str = "bin/exit_status";
 /// The environment variable that gives the conformance program examples/exit_status's
 /// path on the user and native tiers.
-const EXIT_STATUS_VARIABLE: &str = "FREECLONE_EXIT_STATUS";
+pub(crate) const EXIT_STATUS_VARIABLE: &str = "FREECLONE_EXIT_STATUS";
 
 /// Per run, at most this long: a hang shows as a failed run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
