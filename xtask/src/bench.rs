@@ -848,12 +848,14 @@ impl Report<'_> {
             };
             if ratio.median > TARGET_OWNED_THREAD_RATIO {
                 let faults = measured.faults("owned", "freeclone").unwrap_or(f64::NAN);
+                let alone = measured.time("owned", "stack-alone").map_or("—".to_string(), |stat| us(stat.median));
                 notes.push(format!(
                     "{} {}, freeclone::thread owned / std::thread = {:.3}: the same spawn+join on a reused \
-                     stack takes {} µs, so mapping the stack and its guard (mmap, mprotect), its first-touch \
-                     page faults ({faults:.2} a round) and the munmap after a thread ran on another CPU (a TLB \
-                     shootdown) cost {} µs a round here. std keeps pthread stacks in glibc's cache and maps \
-                     only its signal stack per thread.",
+                     stack takes {} µs, so the owned stack costs {} µs a round ({faults:.2} page faults). \
+                     Mapping it with its guard (mmap, mprotect), touching its top page and unmapping it, \
+                     with no thread, takes {alone} µs here; the rest comes with unmapping memory that a \
+                     thread used on another CPU. std keeps pthread stacks in glibc's cache and maps only \
+                     its signal stack per thread.",
                     run.arch,
                     run.libc,
                     ratio.median,

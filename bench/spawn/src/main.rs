@@ -13,7 +13,8 @@
 //! - `process`: a fork-like clone(SIGCHLD) on the same stack + waitpid, against the C
 //!   library's `fork()` + waitpid, its `clone()`, and the floor.
 //! - `owned`: `freeclone::thread` with a stack of its own, mapped (with its guard),
-//!   spawned, joined and unmapped every round, against `std::thread::spawn` + `join`.
+//!   spawned, joined and unmapped every round, against `std::thread::spawn` + `join`;
+//!   and such a stack mapped, touched and unmapped alone, with no thread.
 //! - `reused`: `freeclone::thread` on one owned stack that each join gives back for the
 //!   next spawn, against the floor on a stack of the same kind.
 
@@ -236,7 +237,16 @@ fn thread_api(rounds: usize, out: &mut Out) {
         handle.join();
     };
     let mut std_op = || std::thread::spawn(|| {}).join().expect("std::thread");
-    print_rounds(out, "owned", &["freeclone", "std::thread"], rounds, &mut [&mut owned_op, &mut std_op]);
+    // What the owned stack alone costs: map it with its guard, touch its top page as
+    // the packet does, unmap it; no thread.
+    let mut stack_alone_op = || {
+        let mut stack = freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
+        let area = stack.area();
+        let last = area.len() - 1;
+        area[last] = std::mem::MaybeUninit::new(1);
+    };
+    let names = ["freeclone", "std::thread", "stack-alone"];
+    print_rounds(out, "owned", &names, rounds, &mut [&mut owned_op, &mut std_op, &mut stack_alone_op]);
 
     let new_stack = || freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
     let mut kept = Some(ThreadStack::from(new_stack()));
