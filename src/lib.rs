@@ -97,6 +97,7 @@ pub mod rt;
 pub mod signal;
 pub mod stack;
 pub mod sys;
+pub mod thread;
 pub mod tls;
 
 use core::ffi::{c_int, c_void};

@@ -236,8 +236,8 @@ pub const EXEC_REFUSED_FLAGS: u64 = REFUSED_FLAGS | (CLONE_FS | CLONE_PARENT) as
 
 /// How to create a child process: flags (namespaces and the sharing that suits a child
 /// with its own copy of memory), the exit signal and whether to get a PID file
-/// descriptor. [`spawn`](Builder::spawn) runs a closure in the child;
-/// [`Exec::process`] uses the same settings for a program.
+/// descriptor. `spawn` (feature `rt`) and [`spawn_unchecked`](Builder::spawn_unchecked)
+/// run a closure in the child; [`Exec::process`] uses the same settings for a program.
 ///
 /// Every flag but [`REFUSED_FLAGS`] passes to the kernel unchanged: the namespaces
 /// (`CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC`, `CLONE_NEWNET`, `CLONE_NEWPID`,
@@ -373,7 +373,7 @@ impl Builder {
         unsafe { self.spawn_unchecked(f) }
     }
 
-    /// [`spawn`](Builder::spawn) for any program, a std or C-library program included.
+    /// `spawn` (feature `rt`) for any program, a std or C-library program included.
     ///
     /// A panic in `f` cannot unwind out of the child: in a program that unwinds it
     /// aborts the child (`SIGABRT`); under `panic = "abort"` the program's abort.
@@ -383,7 +383,8 @@ impl Builder {
     /// ```
     ///
     /// # Errors
-    /// As [`spawn`](Builder::spawn).
+    /// As `spawn`: `EINVAL` for [`REFUSED_FLAGS`] before any system call; otherwise the
+    /// kernel's.
     ///
     /// # Safety
     /// The child is a copy of the calling thread alone, with a copy of memory that

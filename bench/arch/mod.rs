@@ -18,7 +18,8 @@
 //! - `spawn3(args, size, f, arg)`: the same for the raw clone3 system call: `args`
 //!   (`size` bytes) as the caller filled them, the child starting on `stack +
 //!   stack_size` (16-aligned), making there the frame the ABI demands, calling
-//!   `f(arg)` and passing its value to `SYS_exit`.
+//!   `f(arg)` and passing its value to `SYS_exit`. Where the ABI leaves registers for
+//!   `f` and `arg` in both calls, the two share one out-of-line trap sequence.
 
 use core::ffi::{c_int, c_void};
 

@@ -68,6 +68,10 @@ const TIMED_OUT: &str = "timed out";
 
 /// The targets the issue sets, as numbers.
 const TARGET_FLOOR_RATIO: f64 = 1.02;
+/// freeclone::thread with an owned stack mapped and unmapped every round, against std.
+const TARGET_OWNED_THREAD_RATIO: f64 = 0.60;
+/// freeclone::thread on a reused stack, against the floor.
+const TARGET_REUSED_THREAD_RATIO: f64 = 1.05;
 const TARGET_LIBC_RATIO: f64 = 1.00;
 /// spawn_exec + wait against std::process::Command (glibc's posix_spawn), 1 GiB parent.
 const TARGET_EXEC_COMMAND_RATIO: f64 = 1.00;
@@ -840,6 +844,7 @@ impl Report<'_> {
         writeln!(out)?;
         self.spawn_table(out, "thread", "1. Thread spawn+join latency")?;
         self.clone3_table(out)?;
+        self.thread_api_table(out)?;
         self.spawn_table(out, "process", "2. Process spawn+wait")?;
         self.exec_table(out)?;
         self.code_size_table(out)?;
@@ -872,6 +877,34 @@ impl Report<'_> {
                      floor ran as fast as glibc.) freeclone's child has no glibc TCB at %gs to find the vDSO \
                      through; it would need AT_SYSINFO from the auxiliary vector.",
                     stat.median, floor.median
+                ));
+            }
+        }
+        // What an owned stack per round costs, where the owned target is missed.
+        for run in self.native_runs {
+            let Ok(measured) = &run.measured else { continue };
+            let (Some(ratio), Some(owned), Some(reused)) = (
+                measured.ratio("owned", "freeclone", "std::thread"),
+                measured.time("owned", "freeclone"),
+                measured.time("reused", "freeclone"),
+            ) else {
+                continue;
+            };
+            if ratio.median > TARGET_OWNED_THREAD_RATIO {
+                let faults = measured.faults("owned", "freeclone").unwrap_or(f64::NAN);
+                let alone = measured.time("owned", "stack-alone").map_or("—".to_string(), |stat| us(stat.median));
+                notes.push(format!(
+                    "{} {}, freeclone::thread owned / std::thread = {:.3}: the same spawn+join on a reused \
+                     stack takes {} µs, so the owned stack costs {} µs a round ({faults:.2} page faults). \
+                     Mapping it with its guard (mmap, mprotect), touching its top page and unmapping it, \
+                     with no thread, takes {alone} µs here; the rest comes with unmapping memory that a \
+                     thread used on another CPU. std keeps pthread stacks in glibc's cache and maps only \
+                     its signal stack per thread.",
+                    run.arch,
+                    run.libc,
+                    ratio.median,
+                    us(reused.median),
+                    us(owned.median - reused.median)
                 ));
             }
         }
@@ -1005,6 +1038,39 @@ impl Report<'_> {
             self.join_table(out)?;
         }
         Ok(())
+    }
+
+    /// `freeclone::thread`: an owned stack per round against std, a reused one against
+    /// the floor.
+    fn thread_api_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 1c. Threads with `freeclone::thread` (spawn + join of a closure)")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/spawn (native). Owned: `thread::Builder::spawn_unchecked` with its default \
+             stack (256 KiB above a 64 KiB guard), mapped, spawned, joined and unmapped every \
+             round, against `std::thread::spawn` + `join`. Reused: `spawn_on_unchecked` on one \
+             owned stack that `join_with_stack` gives back each round, against the floor (raw \
+             clone on a stack of the same kind, joined on ctid)."
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| host arch | program | owned median µs | owned / std::thread | ≤ {TARGET_OWNED_THREAD_RATIO:.2} | reused median µs | reused / floor | ≤ {TARGET_REUSED_THREAD_RATIO:.2} |")?;
+        writeln!(out, "|---|---|---:|---|---|---:|---|---|")?;
+        for run in self.native_runs {
+            let program = format!("bench/spawn, {}", run.libc);
+            let Ok(measured) = &run.measured else {
+                writeln!(out, "| {} | {program} | missing | | | | | |", run.arch)?;
+                continue;
+            };
+            let cells = |group: &str, other: &str, target: f64| match (measured.time(group, "freeclone"), measured.ratio(group, "freeclone", other)) {
+                (Some(time), Some(ratio)) => (us(time.median), ratio_cell(ratio), yes_no(ratio.median <= target)),
+                _ => ("missing".to_string(), String::new(), String::new()),
+            };
+            let (owned_time, owned_ratio, owned_met) = cells("owned", "std::thread", TARGET_OWNED_THREAD_RATIO);
+            let (reused_time, reused_ratio, reused_met) = cells("reused", "floor", TARGET_REUSED_THREAD_RATIO);
+            writeln!(out, "| {} | {program} | {owned_time} | {owned_ratio} | {owned_met} | {reused_time} | {reused_ratio} | {reused_met} |", run.arch)?;
+        }
+        writeln!(out)
     }
 
     /// spawn_exec against posix_spawn and fork+exec over the parent's size.
@@ -1357,6 +1423,25 @@ impl Report<'_> {
                 ))
             })
             .collect();
+        for run in self.native_runs {
+            let Ok(measured) = &run.measured else { continue };
+            for (group, other, target, what) in [
+                ("owned", "std::thread", TARGET_OWNED_THREAD_RATIO, "freeclone::thread with an owned stack per round / std::thread at or below 0.60"),
+                ("reused", "floor", TARGET_REUSED_THREAD_RATIO, "freeclone::thread on a reused stack / floor within 1.05"),
+            ] {
+                let Some(stat) = measured.ratio(group, "freeclone", other) else { continue };
+                writeln!(
+                    out,
+                    "- {what} ({} {}): {}: median {:.3} (95% CI {:.3}–{:.3}).",
+                    run.arch,
+                    run.libc,
+                    verdict(stat.median <= target),
+                    stat.median,
+                    stat.lo95,
+                    stat.hi95
+                )?;
+            }
+        }
         if clone3_runs.is_empty() {
             writeln!(out, "- clone3/floor within 1.02 (thread spawn+join): not measured (no selected architecture ran clone3).")?;
         } else {

@@ -12,6 +12,11 @@
 //!   `std::thread::spawn` + `join` (its own stack and join: pthread's).
 //! - `process`: a fork-like clone(SIGCHLD) on the same stack + waitpid, against the C
 //!   library's `fork()` + waitpid, its `clone()`, and the floor.
+//! - `owned`: `freeclone::thread` with a stack of its own, mapped (with its guard),
+//!   spawned, joined and unmapped every round, against `std::thread::spawn` + `join`;
+//!   and such a stack mapped, touched and unmapped alone, with no thread.
+//! - `reused`: `freeclone::thread` on one owned stack that each join gives back for the
+//!   next spawn, against the floor on a stack of the same kind.
 //!
 //! `bench-spawn exec ROUNDS PROGRAM`: starting the static `PROGRAM` and waiting for it,
 //! with the parent holding 16 MiB, 256 MiB and 1 GiB of touched memory (groups
@@ -88,6 +93,7 @@ fn main() {
 
     let mut out = Out(String::new());
     threads(thread_rounds, top, &ctid, libc_name, &mut out);
+    thread_api(thread_rounds, &mut out);
     processes(process_rounds, top, libc_name, &mut out);
     print!("{}", out.0);
 }
@@ -219,6 +225,55 @@ fn processes(rounds: usize, top: *mut u8, libc_name: &str, out: &mut Out) {
     let mut scratch = vec![0.0; rounds];
     measure::print_group(out, "process", &names, &mut views, &mut scratch).unwrap();
     measure::print_faults(out, "process", &names, &faults, rounds).unwrap();
+}
+
+/// One group of interleaved rounds, printed.
+fn print_rounds(out: &mut Out, group: &str, names: &[&str], rounds: usize, ops: &mut [&mut dyn FnMut()]) {
+    let (mut samples, faults) = interleave(rounds, ops);
+    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
+    let mut scratch = vec![0.0; rounds];
+    measure::print_group(out, group, names, &mut views, &mut scratch).unwrap();
+    measure::print_faults(out, group, names, &faults, rounds).unwrap();
+}
+
+/// `freeclone::thread`'s spawn+join, with an owned stack mapped every round and with
+/// one reused. The closures touch no thread-locals: in this std program that is what
+/// `spawn_unchecked` asks of them.
+fn thread_api(rounds: usize, out: &mut Out) {
+    use freeclone::thread::{Builder, ThreadStack};
+    let mut owned_op = || {
+        let handle = unsafe { Builder::new().spawn_unchecked(|| ()) }.expect("freeclone::thread");
+        handle.join();
+    };
+    let mut std_op = || std::thread::spawn(|| {}).join().expect("std::thread");
+    // What the owned stack alone costs: map it with its guard, touch its top page as
+    // the packet does, unmap it; no thread.
+    let mut stack_alone_op = || {
+        let mut stack = freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
+        let area = stack.area();
+        let last = area.len() - 1;
+        area[last] = std::mem::MaybeUninit::new(1);
+    };
+    let names = ["freeclone", "std::thread", "stack-alone"];
+    print_rounds(out, "owned", &names, rounds, &mut [&mut owned_op, &mut std_op, &mut stack_alone_op]);
+
+    let new_stack = || freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
+    let mut kept = Some(ThreadStack::from(new_stack()));
+    let mut reused_op = || {
+        let stack = kept.take().expect("the stack comes back with every join");
+        let handle = unsafe { Builder::new().spawn_on_unchecked(stack, || ()) }.expect("freeclone::thread");
+        kept = Some(handle.join_with_stack().1);
+    };
+    let floor_stack = new_stack();
+    let ctid = AtomicI32::new(0);
+    let mut count = JoinCount::default();
+    let mut floor_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let tid = unsafe { arch::spawn(THREAD_FLAGS as u32 as usize, floor_stack.top(), ctid.as_ptr(), trivial, null_mut()) };
+        check(tid as c_int, "the floor's clone");
+        join(&ctid, &mut count);
+    };
+    print_rounds(out, "reused", &["freeclone", "floor"], rounds, &mut [&mut reused_op, &mut floor_op]);
 }
 
 /// The parent sizes of the exec benchmark: (group suffix, MiB).
