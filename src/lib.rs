@@ -28,7 +28,7 @@
 //! # Architectures
 //! Everything architecture-specific lives in one module per architecture under
 //! `arch/<name>/`: x86_64, i386, aarch64, arm (ARM and Thumb-2 state), mips (o32),
-//! mips64 (n64) and s390x.
+//! mips64 (n64), s390x, riscv64 and loongarch64.
 //!
 //! ia64 has no Rust module because no Rust target exists for it. Its `__clone2`
 //! is `arch/ia64/clone2.S`, ia64 assembly for C and assembly programs. Assemble it
@@ -63,6 +63,8 @@
 #[cfg_attr(target_arch = "mips", path = "../arch/mips/mod.rs")]
 #[cfg_attr(target_arch = "mips64", path = "../arch/mips64/mod.rs")]
 #[cfg_attr(target_arch = "s390x", path = "../arch/s390x/mod.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64/mod.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64/mod.rs")]
 mod arch;
 #[cfg(not(any(
     target_arch = "x86_64",
@@ -72,8 +74,10 @@ mod arch;
     target_arch = "mips",
     target_arch = "mips64",
     target_arch = "s390x",
+    target_arch = "riscv64",
+    target_arch = "loongarch64",
 )))]
-compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mips64 and s390x");
+compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mips64, s390x, riscv64 and loongarch64");
 /// i386's `CLONE_SETTLS` argument: glibc's `struct user_desc`.
 #[cfg(target_arch = "x86")]
 pub use arch::UserDesc;

@@ -33,6 +33,8 @@ pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
 #[cfg_attr(target_arch = "mips", path = "mips.rs")]
 #[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "loongarch64.rs")]
 mod imp;
 
 pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn, spawn3};

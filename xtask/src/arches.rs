@@ -153,7 +153,7 @@ mod tests {
         let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
         for name in [
             "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
-            "ia64",
+            "riscv64", "loongarch64", "ia64",
         ] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }

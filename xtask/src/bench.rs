@@ -115,8 +115,20 @@ fn musl_debian_arch(arch: &str) -> Option<(&'static str, &'static str)> {
         "mips64el" => ("mips64el", ""),
         "mips64" => ("mips64el", "mips64el: same source"),
         "s390x" => ("s390x", ""),
+        "riscv64" => ("riscv64", ""),
+        "loongarch64" => ("loong64", ""),
         _ => return None,
     })
+}
+
+/// The Debian suite with a musl-dev for `debian_arch` where bookworm has none (the
+/// suites the kernel tier takes these architectures' kernels from).
+fn musl_suite(debian_arch: &str) -> Option<&'static str> {
+    match debian_arch {
+        "riscv64" => Some("trixie"),
+        "loong64" => Some("sid"),
+        _ => None,
+    }
 }
 
 /// glibc's static library on this host, for the architectures it serves.
@@ -364,6 +376,14 @@ fn musl_archives(arches: &[Arch]) -> Result<BTreeMap<String, MuslArchive>, Strin
         let library = match find_file(&dir, "libc.a") {
             Some(library) => library,
             None => {
+                let mut suite_apt;
+                let apt = match musl_suite(debian_arch) {
+                    Some(suite) => {
+                        suite_apt = Apt::for_suite(suite, debian_arch);
+                        &mut suite_apt
+                    }
+                    None => &mut apt,
+                };
                 let package = apt.qualified("musl-dev", debian_arch)?;
                 println!("setup: downloading {package} (musl's __clone for the code-size table)");
                 let version = apt.download_and_unpack(&package, &dir)?;
@@ -673,6 +693,9 @@ fn archive_symbol(archive: &Path, name: &str) -> Result<(u64, bool, Vec<u8>), St
         } else {
             let end = file
                 .symbols()
+                // Not the assembler's local labels (`.L0 `, which riscv64 keeps for
+                // relaxation) or mapping symbols (`$x`, `$d`).
+                .filter(|other| other.name().is_ok_and(|name| !name.starts_with(".L") && !name.starts_with('$')))
                 .filter(|other| other.section_index() == Some(index) && (other.address() & !1) > start)
                 .map(|other| other.address() & !1)
                 .min()
@@ -1268,9 +1291,19 @@ impl Report<'_> {
                 Err(error) => writeln!(out, "| {} | {} | | | | | | | |", run.arch, first_line(error))?,
             }
         }
-        if let Some(archive) = self.musl.values().next() {
+        if !self.musl.is_empty() {
+            // bookworm's for most; riscv64's (trixie) and loong64's (sid) are newer.
+            let mut by_version: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (arch, archive) in self.musl {
+                by_version.entry(archive.version.as_str()).or_default().push(arch.as_str());
+            }
+            let versions: Vec<String> = if by_version.len() == 1 {
+                by_version.keys().map(|version| version.to_string()).collect()
+            } else {
+                by_version.iter().map(|(version, arches)| format!("{version} ({})", arches.join(", "))).collect()
+            };
             writeln!(out)?;
-            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", archive.version)?;
+            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", versions.join("; "))?;
         }
         writeln!(out)
     }

@@ -1163,7 +1163,7 @@ quick = true
     #[test]
     fn every_architecture_folder_and_the_portable_layer_have_mutants() {
         let mutants = load(&root(), &known()).unwrap();
-        for folder in ["x86_64", "i386", "aarch64", "arm", "mips", "mips64", "s390x", "ia64"] {
+        for folder in ["x86_64", "i386", "aarch64", "arm", "mips", "mips64", "s390x", "riscv64", "loongarch64", "ia64"] {
             let count = mutants.iter().filter(|mutant| mutant.file.starts_with(&format!("arch/{folder}/"))).count();
             assert!(count >= 3, "arch/{folder} has {count} mutants, fewer than 3");
         }
