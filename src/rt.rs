@@ -74,6 +74,13 @@ pub struct Args {
     envp: *const *const c_char,
 }
 
+// SAFETY: the strings the kernel placed on the initial stack live as long as the
+// program, and `Args` only reads them: threads may share it (and so a `Runtime`,
+// which threads need to spawn threads).
+unsafe impl Send for Args {}
+// SAFETY: as above.
+unsafe impl Sync for Args {}
+
 impl Args {
     /// How many arguments there are, the program name included.
     pub fn len(&self) -> usize {

@@ -1,6 +1,9 @@
-//! The child stack rules of the wrappers, per architecture.
+//! The child stack rules of the wrappers, per architecture, and [`Stack`], a child stack
+//! of its own with a guard region.
 
-use crate::arch;
+use core::mem::MaybeUninit;
+
+use crate::{Errno, arch, sys};
 
 /// The alignment of the child's stack top that the architecture's ABI requires at a
 /// call: [`clone`](crate::clone) aligns `child_stack` down to it.
@@ -26,3 +29,120 @@ pub fn align_down(top: *mut u8) -> *mut u8 {
 }
 
 const _: () = assert!(ALIGNMENT.is_power_of_two());
+
+/// The guard region's granule: the largest page size of the architectures here
+/// (64 KiB pages on aarch64, mips64 and powerpc64 kernels). A guard in whole granules
+/// is whole pages on every kernel, so `mprotect` covers exactly it.
+pub const GUARD_GRANULE: usize = 64 * 1024;
+
+/// A child stack of its own: one anonymous private mapping (`MAP_STACK`) with an
+/// inaccessible guard region (`PROT_NONE`) below the usable area, unmapped on drop.
+///
+/// A child that overflows it faults on the guard (SIGSEGV) instead of writing into
+/// whatever lies below: for a process, its parent's wait sees the signal; for a thread
+/// (`CLONE_THREAD`), the signal ends the whole thread group.
+///
+/// The pages are allocated by the kernel as they are first touched, so a large size
+/// costs address space, not memory.
+///
+/// ```
+/// use freeclone::stack::Stack;
+///
+/// let mut stack = Stack::new(64 * 1024)?;
+/// assert_eq!(stack.size(), 64 * 1024);
+/// assert_eq!(stack.top() as usize - stack.bottom() as usize, stack.size());
+/// assert_eq!(stack.area().len(), stack.size());
+/// # Ok::<(), freeclone::Errno>(())
+/// ```
+#[derive(Debug)]
+pub struct Stack {
+    /// Start of the mapping: the guard, then the usable area.
+    mapping: core::ptr::NonNull<u8>,
+    guard_size: usize,
+    size: usize,
+}
+
+// SAFETY: a Stack owns its mapping exclusively; nothing in it is tied to a thread.
+unsafe impl Send for Stack {}
+// SAFETY: `&Stack` only reads addresses.
+unsafe impl Sync for Stack {}
+
+impl Stack {
+    /// A size that suits most threads and children: 256 KiB (pages are allocated only
+    /// when touched).
+    pub const DEFAULT_SIZE: usize = 256 * 1024;
+
+    /// A stack of `size` usable bytes (rounded up to [`GUARD_GRANULE`]) above a guard
+    /// of one granule.
+    ///
+    /// # Errors
+    /// `EINVAL` for a size of 0; `ENOMEM` for a size the address space cannot hold;
+    /// `mmap`'s and `mprotect`'s errors as the kernel gives them.
+    pub fn new(size: usize) -> Result<Stack, Errno> {
+        Stack::with_guard(size, GUARD_GRANULE)
+    }
+
+    /// A stack of `size` usable bytes above a guard of `guard_size` bytes, each rounded
+    /// up to [`GUARD_GRANULE`]; a guard of 0 is rounded up to one granule too (a
+    /// stack without a guard is a borrowed area: see [`Stack::area`]'s uses).
+    ///
+    /// # Errors
+    /// As [`Stack::new`].
+    pub fn with_guard(size: usize, guard_size: usize) -> Result<Stack, Errno> {
+        if size == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let round = |bytes: usize| bytes.max(1).checked_next_multiple_of(GUARD_GRANULE).ok_or(Errno::ENOMEM);
+        let (size, guard_size) = (round(size)?, round(guard_size)?);
+        let length = size.checked_add(guard_size).ok_or(Errno::ENOMEM)?;
+        let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | sys::MAP_STACK;
+        // SAFETY: a new mapping at an address the kernel chooses replaces nothing.
+        let mapping = unsafe { sys::mmap(core::ptr::null_mut(), length, sys::PROT_READ | sys::PROT_WRITE, flags, -1, 0)? };
+        // SAFETY: the guard is the start of the mapping just made, which nothing uses.
+        if let Err(errno) = unsafe { sys::mprotect(mapping, guard_size, sys::PROT_NONE) } {
+            // SAFETY: as above.
+            let _ = unsafe { sys::munmap(mapping, length) };
+            return Err(errno);
+        }
+        let mapping = core::ptr::NonNull::new(mapping).ok_or(Errno::ENOMEM)?;
+        Ok(Stack { mapping, guard_size, size })
+    }
+
+    /// Usable bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Bytes of the guard region below [`Stack::bottom`].
+    pub fn guard_size(&self) -> usize {
+        self.guard_size
+    }
+
+    /// The lowest usable address (the guard ends here).
+    pub fn bottom(&self) -> *mut u8 {
+        self.mapping.as_ptr().wrapping_add(self.guard_size)
+    }
+
+    /// One past the highest usable address: the `child_stack` argument of
+    /// [`clone`](crate::clone).
+    pub fn top(&self) -> *mut u8 {
+        self.bottom().wrapping_add(self.size)
+    }
+
+    /// The usable area, as [`CloneArgs::stack`](crate::CloneArgs::stack) takes it.
+    pub fn area(&mut self) -> &mut [MaybeUninit<u8>] {
+        // SAFETY: the area is mapped readable and writable for as long as `self`
+        // lives, and `&mut self` makes this the only reference to it.
+        unsafe { core::slice::from_raw_parts_mut(self.bottom().cast(), self.size) }
+    }
+}
+
+impl Drop for Stack {
+    /// Unmaps the stack, guard included. A child that shares this memory
+    /// (`CLONE_VM`) must have finished with it: [`thread::JoinHandle`](crate::thread::JoinHandle)
+    /// keeps its thread's stack until the kernel has cleared the thread's ctid.
+    fn drop(&mut self) {
+        // SAFETY: `self` owns the mapping and is going away.
+        let _ = unsafe { sys::munmap(self.mapping.as_ptr(), self.guard_size + self.size) };
+    }
+}

@@ -2,11 +2,14 @@
 //! (ecx), ptid (edx), tls (esi), ctid (edi). Without CLONE_SETTLS the kernel ignores
 //! esi, which asm! cannot name. Every other register is taken, so `arg` and `f` ride
 //! on the child's stack: `arg` in fn's cdecl argument slot, 16-aligned at the call.
+//! clone3 takes args (ebx) and size (ecx) and leaves edx and edi free: there `f` and
+//! `arg` wait in them (`int 0x80` preserves every register but eax), and the child,
+//! started on `stack + stack_size`, pushes `arg` itself.
 
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
 
-use linux_raw_sys::general::{__NR_clone, __NR_exit};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, clone_args};
 
 use super::CloneFn;
 
@@ -33,6 +36,31 @@ pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, 
             exit = const __NR_exit,
             inlateout("eax") __NR_clone as isize => ret,
             in("ebx") flags, in("ecx") child_sp, in("edx") 0usize, in("edi") ctid,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+#[inline(never)]
+pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
+    let ret: isize;
+    unsafe {
+        asm!(
+            "int 0x80",
+            "test eax, eax",
+            "jnz 2f",
+            // The argument slot at a 16-aligned esp, as `spawn`'s child has it.
+            "sub esp, 12",
+            "push edi",
+            "call edx",
+            "mov ebx, eax",
+            "mov eax, {exit}",
+            "int 0x80",
+            "2:",
+            exit = const __NR_exit,
+            inlateout("eax") __NR_clone3 as isize => ret,
+            in("ebx") args, in("ecx") size, in("edx") f, in("edi") arg,
             options(nostack),
         );
     }

@@ -165,7 +165,7 @@ mod tests {
         let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
         for name in [
             "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
-            "powerpc64le", "powerpc64", "powerpc", "ia64",
+            "riscv64", "loongarch64", "powerpc64le", "powerpc64", "powerpc", "ia64",
         ] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }

@@ -7,9 +7,16 @@
 //!    bench/freestanding on every architecture: natively where the host runs it, as
 //!    ratios only under qemu-user. Every comparison runs in one process, interleaved
 //!    round by round; ratios are taken pair by pair.
-//! 3. Code size: freeclone's clone entry and out-of-line raw system calls from
-//!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc)
-//!    libc.a for the same architecture.
+//!    The same program times thread spawn+join through clone3 (`freeclone::clone3`
+//!    against the raw clone3 floor and freeclone's `clone`) wherever the kernel has
+//!    clone3 (qemu-user answers ENOSYS: its row says so).
+//! 2b. Starting a program: `process::spawn_exec` + wait against `std::process::Command`
+//!    (glibc's posix_spawn) and fork+execve+waitpid, the parent holding 16 MiB, 256 MiB
+//!    and 1 GiB of touched memory (bench/spawn's `exec` mode, x86_64 glibc, native),
+//!    starting bench/minimal.
+//! 3. Code size: freeclone's clone and clone3 entries and out-of-line raw system calls from
+//!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc's
+//!    `__clone` and `__clone3`) libc.a for the same architecture.
 //! 4. Binary size: bench/minimal per architecture and bench/minimal/minimal.c with glibc
 //!    and musl, all stripped here the same way (every section the loader does not map).
 //! 5. Child stack: what bench/freestanding measures (pattern, entry probe, guard page).
@@ -42,14 +49,17 @@ pub struct BenchArgs {
     arch: Option<Vec<String>>,
 }
 
-/// Rounds (one spawn of every variant each) per program: (threads, processes).
+/// Rounds (one spawn of every variant each) per program: (threads, processes), and per
+/// parent size of the exec benchmark (fork+exec of a 1 GiB parent takes tenths of a
+/// second here, 20 warm-up rounds included).
 struct Rounds {
     native: (usize, usize),
     emulated: (usize, usize),
+    exec: usize,
 }
 
-const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40) };
-const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500) };
+const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40), exec: 10 };
+const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500), exec: 200 };
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// bench/freestanding's limit (`timeout`), far above a full run's 15 s.
@@ -58,7 +68,17 @@ const TIMED_OUT: &str = "timed out";
 
 /// The targets the issue sets, as numbers.
 const TARGET_FLOOR_RATIO: f64 = 1.02;
+/// freeclone::thread with an owned stack mapped and unmapped every round, against std.
+const TARGET_OWNED_THREAD_RATIO: f64 = 0.60;
+/// freeclone::thread on a reused stack, against the floor.
+const TARGET_REUSED_THREAD_RATIO: f64 = 1.05;
 const TARGET_LIBC_RATIO: f64 = 1.00;
+/// spawn_exec + wait against std::process::Command (glibc's posix_spawn), 1 GiB parent.
+const TARGET_EXEC_COMMAND_RATIO: f64 = 1.00;
+/// spawn_exec + wait against fork + execve + waitpid, 1 GiB parent.
+const TARGET_EXEC_FORK_RATIO: f64 = 0.50;
+/// The parent sizes bench/spawn's exec benchmark holds, as its groups name them.
+const EXEC_PARENT_SIZES: [&str; 3] = ["16MiB", "256MiB", "1GiB"];
 const TARGET_STACK_BEYOND_ABI: u64 = 16;
 const TARGET_MINIMAL_X86_64: u64 = 4096;
 
@@ -95,11 +115,23 @@ fn musl_debian_arch(arch: &str) -> Option<(&'static str, &'static str)> {
         "mips64el" => ("mips64el", ""),
         "mips64" => ("mips64el", "mips64el: same source"),
         "s390x" => ("s390x", ""),
+        "riscv64" => ("riscv64", ""),
+        "loongarch64" => ("loong64", ""),
         // musl's powerpc64 is ELFv2 in either byte order; Debian builds it for ppc64el.
         "powerpc64le" => ("ppc64el", ""),
         "powerpc64" => ("ppc64el", "ppc64el: same source, ELFv2"),
         _ => return None,
     })
+}
+
+/// The Debian suite with a musl-dev for `debian_arch` where bookworm has none (the
+/// suites the kernel tier takes these architectures' kernels from).
+fn musl_suite(debian_arch: &str) -> Option<&'static str> {
+    match debian_arch {
+        "riscv64" => Some("trixie"),
+        "loong64" => Some("sid"),
+        _ => None,
+    }
 }
 
 /// glibc's static library on this host, for the architectures it serves.
@@ -170,6 +202,32 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         native_runs.push(NativeRun { arch: build.arch, libc: build.libc, measured });
     }
 
+    // spawn_exec against posix_spawn and fork+exec: bench/spawn (glibc, x86_64) starts
+    // bench/minimal, a tiny static program.
+    let exec_run: Option<Result<Measured, String>> = std_binaries
+        .iter()
+        .find(|(build, _)| build.arch == "x86_64" && build.libc == "glibc")
+        .map(|(_, binary)| {
+            let minimal = arches
+                .iter()
+                .zip(&programs)
+                .find(|(arch, _)| arch.name == "x86_64")
+                .map(|(_, (_, minimal))| minimal.clone())
+                .unwrap_or_else(|| Err("bench/minimal was not built for x86_64".into()));
+            let measured = binary.clone().and_then(|binary| {
+                let minimal = minimal?;
+                timed("bench run: bench/spawn exec (x86_64 glibc)", || {
+                    let mut command = Command::new(&binary);
+                    command.arg("exec").arg(rounds.exec.to_string()).arg(&minimal);
+                    run_program("x86_64 glibc exec", &mut command)
+                })
+            });
+            if let Err(error) = &measured {
+                failures.push(format!("bench/spawn exec: {error}"));
+            }
+            measured
+        });
+
     let mut arch_runs: Vec<ArchRun> = Vec::new();
     for (arch, (freestanding, minimal)) in arches.iter().zip(programs) {
         let native = arch.runs_natively();
@@ -233,6 +291,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         quick: args.quick,
         rounds: &rounds,
         native_runs: &native_runs,
+        exec_run: exec_run.as_ref(),
         arch_runs: &arch_runs,
         c_runs: &c_runs,
         musl: &musl,
@@ -320,6 +379,14 @@ fn musl_archives(arches: &[Arch]) -> Result<BTreeMap<String, MuslArchive>, Strin
         let library = match find_file(&dir, "libc.a") {
             Some(library) => library,
             None => {
+                let mut suite_apt;
+                let apt = match musl_suite(debian_arch) {
+                    Some(suite) => {
+                        suite_apt = Apt::for_suite(suite, debian_arch);
+                        &mut suite_apt
+                    }
+                    None => &mut apt,
+                };
                 let package = apt.qualified("musl-dev", debian_arch)?;
                 println!("setup: downloading {package} (musl's __clone for the code-size table)");
                 let version = apt.download_and_unpack(&package, &dir)?;
@@ -574,6 +641,7 @@ impl Measured {
 /// Sizes from bench/freestanding's symbol table.
 struct CodeSizes {
     clone_entry: u64,
+    clone3_entry: u64,
     clone_portable: u64,
     syscalls: Vec<u64>,
 }
@@ -590,6 +658,8 @@ fn code_sizes(binary: &Path) -> Result<CodeSizes, String> {
     };
     // The naked entry, `freeclone::arch::clone_entry`, under Rust's symbol mangling.
     let clone_entry = size_of(&|name| name.contains("freeclone") && name.contains("clone_entry"), "freeclone::arch::clone_entry")?;
+    let clone3_entry =
+        size_of(&|name| name.contains("freeclone") && name.contains("clone3_entry"), "freeclone::arch::clone3_entry")?;
     let clone_portable = size_of(&|name| name == "freeclone_bench_clone", "freeclone_bench_clone")?;
     let syscalls = (0..=6)
         .map(|n| {
@@ -597,7 +667,7 @@ fn code_sizes(binary: &Path) -> Result<CodeSizes, String> {
             size_of(&|symbol| symbol == name, &name)
         })
         .collect::<Result<Vec<u64>, String>>()?;
-    Ok(CodeSizes { clone_entry, clone_portable, syscalls })
+    Ok(CodeSizes { clone_entry, clone3_entry, clone_portable, syscalls })
 }
 
 /// The size of the defined symbol `name` in the static library `archive`: its st_size,
@@ -626,6 +696,9 @@ fn archive_symbol(archive: &Path, name: &str) -> Result<(u64, bool, Vec<u8>), St
         } else {
             let end = file
                 .symbols()
+                // Not the assembler's local labels (`.L0 `, which riscv64 keeps for
+                // relaxation) or mapping symbols (`$x`, `$d`).
+                .filter(|other| other.name().is_ok_and(|name| !name.starts_with(".L") && !name.starts_with('$')))
                 .filter(|other| other.section_index() == Some(index) && (other.address() & !1) > start)
                 .map(|other| other.address() & !1)
                 .min()
@@ -740,6 +813,8 @@ struct Report<'a> {
     quick: bool,
     rounds: &'a Rounds,
     native_runs: &'a [NativeRun],
+    /// bench/spawn's exec benchmark (x86_64, glibc), if the host could run it.
+    exec_run: Option<&'a Result<Measured, String>>,
     arch_runs: &'a [ArchRun],
     c_runs: &'a [(String, Result<MinimalRun, String>)],
     musl: &'a BTreeMap<String, MuslArchive>,
@@ -785,15 +860,19 @@ impl Report<'_> {
         let mode = if self.quick { "`--quick` (few rounds: rough figures)" } else { "full" };
         writeln!(
             out,
-            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}. Each round runs every \
+            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}, {} per parent size \
+             for spawn_exec. Each round runs every \
              variant once, in a fresh random order, timing each spawn alone; medians, spreads \
              (p10–p90) and ratios come from those samples, ratios taken round by round. A ratio \
              cell reads `median (95% CI of the median) [p10–p90]`.",
-            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1
+            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1, self.rounds.exec
         )?;
         writeln!(out)?;
         self.spawn_table(out, "thread", "1. Thread spawn+join latency")?;
+        self.clone3_table(out)?;
+        self.thread_api_table(out)?;
         self.spawn_table(out, "process", "2. Process spawn+wait")?;
+        self.exec_table(out)?;
         self.code_size_table(out)?;
         self.binary_size_table(out)?;
         self.stack_table(out)?;
@@ -824,6 +903,34 @@ impl Report<'_> {
                      floor ran as fast as glibc.) freeclone's child has no glibc TCB at %gs to find the vDSO \
                      through; it would need AT_SYSINFO from the auxiliary vector.",
                     stat.median, floor.median
+                ));
+            }
+        }
+        // What an owned stack per round costs, where the owned target is missed.
+        for run in self.native_runs {
+            let Ok(measured) = &run.measured else { continue };
+            let (Some(ratio), Some(owned), Some(reused)) = (
+                measured.ratio("owned", "freeclone", "std::thread"),
+                measured.time("owned", "freeclone"),
+                measured.time("reused", "freeclone"),
+            ) else {
+                continue;
+            };
+            if ratio.median > TARGET_OWNED_THREAD_RATIO {
+                let faults = measured.faults("owned", "freeclone").unwrap_or(f64::NAN);
+                let alone = measured.time("owned", "stack-alone").map_or("—".to_string(), |stat| us(stat.median));
+                notes.push(format!(
+                    "{} {}, freeclone::thread owned / std::thread = {:.3}: the same spawn+join on a reused \
+                     stack takes {} µs, so the owned stack costs {} µs a round ({faults:.2} page faults). \
+                     Mapping it with its guard (mmap, mprotect), touching its top page and unmapping it, \
+                     with no thread, takes {alone} µs here; the rest comes with unmapping memory that a \
+                     thread used on another CPU. std keeps pthread stacks in glibc's cache and maps only \
+                     its signal stack per thread.",
+                    run.arch,
+                    run.libc,
+                    ratio.median,
+                    us(reused.median),
+                    us(owned.median - reused.median)
                 ));
             }
         }
@@ -959,6 +1066,134 @@ impl Report<'_> {
         Ok(())
     }
 
+    /// `freeclone::thread`: an owned stack per round against std, a reused one against
+    /// the floor.
+    fn thread_api_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 1c. Threads with `freeclone::thread` (spawn + join of a closure)")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/spawn (native). Owned: `thread::Builder::spawn_unchecked` with its default \
+             stack (256 KiB above a 64 KiB guard), mapped, spawned, joined and unmapped every \
+             round, against `std::thread::spawn` + `join`. Reused: `spawn_on_unchecked` on one \
+             owned stack that `join_with_stack` gives back each round, against the floor (raw \
+             clone on a stack of the same kind, joined on ctid)."
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| host arch | program | owned median µs | owned / std::thread | ≤ {TARGET_OWNED_THREAD_RATIO:.2} | reused median µs | reused / floor | ≤ {TARGET_REUSED_THREAD_RATIO:.2} |")?;
+        writeln!(out, "|---|---|---:|---|---|---:|---|---|")?;
+        for run in self.native_runs {
+            let program = format!("bench/spawn, {}", run.libc);
+            let Ok(measured) = &run.measured else {
+                writeln!(out, "| {} | {program} | missing | | | | | |", run.arch)?;
+                continue;
+            };
+            let cells = |group: &str, other: &str, target: f64| match (measured.time(group, "freeclone"), measured.ratio(group, "freeclone", other)) {
+                (Some(time), Some(ratio)) => (us(time.median), ratio_cell(ratio), yes_no(ratio.median <= target)),
+                _ => ("missing".to_string(), String::new(), String::new()),
+            };
+            let (owned_time, owned_ratio, owned_met) = cells("owned", "std::thread", TARGET_OWNED_THREAD_RATIO);
+            let (reused_time, reused_ratio, reused_met) = cells("reused", "floor", TARGET_REUSED_THREAD_RATIO);
+            writeln!(out, "| {} | {program} | {owned_time} | {owned_ratio} | {owned_met} | {reused_time} | {reused_ratio} | {reused_met} |", run.arch)?;
+        }
+        writeln!(out)
+    }
+
+    /// spawn_exec against posix_spawn and fork+exec over the parent's size.
+    fn exec_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 2b. Starting a program: spawn_exec + wait, by the parent's size")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/spawn (std, glibc, x86_64, native) starts bench/minimal (a tiny static program) \
+             and waits for it, while holding 16 MiB, 256 MiB or 1 GiB of touched memory: \
+             `freeclone::process::spawn_exec` + `Child::wait` (CLONE_VM|CLONE_VFORK on its own \
+             64 KiB stack), `std::process::Command::status` (glibc's posix_spawn, also \
+             CLONE_VM|CLONE_VFORK) and `fork()` + `execve` + `waitpid` (fork copies the page tables \
+             and write-protects every page). Rounds interleaved as above, per parent size."
+        )?;
+        writeln!(out)?;
+        let measured = match self.exec_run {
+            None => return writeln!(out, "Not measured: needs an x86_64 host with x86_64 selected.\n"),
+            Some(Err(error)) => return writeln!(out, "Not measured: {}\n", first_line(error)),
+            Some(Ok(measured)) => measured,
+        };
+        writeln!(out, "| parent | spawn_exec µs | Command µs | fork+exec µs | spawn_exec / Command | spawn_exec / fork+exec |")?;
+        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        for size in EXEC_PARENT_SIZES {
+            let group = format!("exec-{size}");
+            let time = |variant: &str| measured.time(&group, variant).map_or("missing".to_string(), |stat| us(stat.median));
+            let ratio = |b: &str| measured.ratio(&group, "freeclone", b).map_or("missing".to_string(), ratio_cell);
+            writeln!(
+                out,
+                "| {size} | {} | {} | {} | {} | {} |",
+                time("freeclone"),
+                time("std-command"),
+                time("fork-exec"),
+                ratio("std-command"),
+                ratio("fork-exec")
+            )?;
+        }
+        writeln!(out)?;
+        let growth = |variant: &str| {
+            let small = measured.time("exec-16MiB", variant)?.median;
+            let large = measured.time("exec-1GiB", variant)?.median;
+            Some(large / small)
+        };
+        if let (Some(freeclone), Some(fork)) = (growth("freeclone"), growth("fork-exec")) {
+            writeln!(
+                out,
+                "From 16 MiB to 1 GiB, spawn_exec's median changes {freeclone:.2}x, fork+exec's {fork:.2}x.\n"
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Thread spawn+join through clone3, per architecture where it runs.
+    fn clone3_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 1b. Thread spawn+join through clone3")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/freestanding, the thread flags of table 1 on the same stack, given as \
+             `CloneArgs` (built every round, as a caller does): `freeclone::clone3` against \
+             the raw clone3 floor (`spawn3` in bench/arch) and against freeclone's `clone`. \
+             Where the kernel answers clone3 with ENOSYS (qemu-user emulates no clone3), \
+             the row says so: `freeclone::clone3` falls back to `clone` there."
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| arch | tier | clone3 median µs | clone3 / floor | ≤ {TARGET_FLOOR_RATIO:.2} | clone3 / clone |")?;
+        writeln!(out, "|---|---|---:|---|---|---|")?;
+        for run in self.arch_runs {
+            let tier = run.tier.name();
+            let measured = match &run.measured {
+                Ok(measured) => measured,
+                Err(error) => {
+                    writeln!(out, "| {} | {tier} | {} | | | |", run.arch, first_line(error))?;
+                    continue;
+                }
+            };
+            if let Some((_, _, why)) = measured.refused.iter().find(|(group, _, _)| group == "clone3") {
+                writeln!(out, "| {} | {tier} | not run: {why} | | | |", run.arch)?;
+                continue;
+            }
+            let (Some(time), Some(floor)) = (measured.time("clone3", "freeclone"), measured.ratio("clone3", "freeclone", "floor")) else {
+                writeln!(out, "| {} | {tier} | missing | | | |", run.arch)?;
+                continue;
+            };
+            let clone = measured.ratio("clone3", "freeclone", "clone").map_or("—".to_string(), ratio_cell);
+            writeln!(
+                out,
+                "| {} | {tier} | {} | {} | {} | {clone} |",
+                run.arch,
+                us(time.median),
+                ratio_cell(floor),
+                yes_no(floor.median <= TARGET_FLOOR_RATIO)
+            )?;
+        }
+        writeln!(out)
+    }
+
     fn spawn_row(&self, out: &mut String, arch: &str, program: &str, measured: &Measured, group: &str, variant: &str) -> std::fmt::Result {
         let Some(time) = measured.time(group, variant) else { return Ok(()) };
         let ratio = if variant == "freeclone" {
@@ -1013,23 +1248,29 @@ impl Report<'_> {
             out,
             "freeclone's clone entry is the naked `arch::clone_entry` (glibc's argument order, the \
              system call, the child's call of `fn` and SYS_exit), the counterpart of musl's and \
-             glibc's `__clone`; musl's is Debian's musl-dev libc.a for that architecture, sized to \
+             glibc's `__clone`; its clone3 entry is `arch::clone3_entry`, glibc's `__clone3`'s \
+             (musl has none); musl's is Debian's musl-dev libc.a for that architecture, sized to \
              the end of its section where the assembly has no `.size` (marked \\*). `clone()` adds \
              the portable layer (null check, alignment, -errno to Result) out of line; the raw \
              system calls are `sys::syscall0..6` compiled out of line (argument moves, trap, return)."
         )?;
         writeln!(out)?;
-        writeln!(out, "| arch | freeclone clone entry | musl `__clone` | glibc `__clone` | entry ≤ musl | freeclone `clone()` | syscall0…6 |")?;
-        writeln!(out, "|---|---:|---:|---:|---|---:|---|")?;
+        writeln!(
+            out,
+            "| arch | freeclone clone entry | musl `__clone` | glibc `__clone` | entry ≤ musl | freeclone clone3 entry | glibc `__clone3` | freeclone `clone()` | syscall0…6 |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---|---:|---:|---:|---|")?;
         for run in self.arch_runs {
             let musl = self.musl.get(&run.arch).map(|archive| {
                 let note = if archive.note.is_empty() { String::new() } else { format!(" ({})", archive.note) };
                 archive_symbol_size(&archive.library, "__clone")
                     .map(|(size, sized)| (size, format!("{size}{}{note}", if sized { "" } else { "\\*" })))
             });
-            let glibc = glibc_archive(&run.arch).filter(|path| Path::new(path).exists()).map(|path| {
-                archive_symbol_size(Path::new(path), "__clone").map_or_else(|error| first_line(&error), |(size, _)| size.to_string())
-            });
+            let glibc = |symbol: &str| {
+                glibc_archive(&run.arch).filter(|path| Path::new(path).exists()).map_or("—".to_string(), |path| {
+                    archive_symbol_size(Path::new(path), symbol).map_or_else(|error| first_line(&error), |(size, _)| size.to_string())
+                })
+            };
             match &run.sizes {
                 Ok(sizes) => {
                     let (musl_cell, verdict) = match &musl {
@@ -1040,20 +1281,32 @@ impl Report<'_> {
                     let syscalls: Vec<String> = sizes.syscalls.iter().map(u64::to_string).collect();
                     writeln!(
                         out,
-                        "| {} | {} | {musl_cell} | {} | {verdict} | {} | {} |",
+                        "| {} | {} | {musl_cell} | {} | {verdict} | {} | {} | {} | {} |",
                         run.arch,
                         sizes.clone_entry,
-                        glibc.unwrap_or_else(|| "—".to_string()),
+                        glibc("__clone"),
+                        sizes.clone3_entry,
+                        glibc("__clone3"),
                         sizes.clone_portable,
                         syscalls.join(" / ")
                     )?;
                 }
-                Err(error) => writeln!(out, "| {} | {} | | | | | |", run.arch, first_line(error))?,
+                Err(error) => writeln!(out, "| {} | {} | | | | | | | |", run.arch, first_line(error))?,
             }
         }
-        if let Some(archive) = self.musl.values().next() {
+        if !self.musl.is_empty() {
+            // bookworm's for most; riscv64's (trixie) and loong64's (sid) are newer.
+            let mut by_version: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (arch, archive) in self.musl {
+                by_version.entry(archive.version.as_str()).or_default().push(arch.as_str());
+            }
+            let versions: Vec<String> = if by_version.len() == 1 {
+                by_version.keys().map(|version| version.to_string()).collect()
+            } else {
+                by_version.iter().map(|(version, arches)| format!("{version} ({})", arches.join(", "))).collect()
+            };
             writeln!(out)?;
-            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", archive.version)?;
+            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", versions.join("; "))?;
         }
         writeln!(out)
     }
@@ -1149,6 +1402,86 @@ impl Report<'_> {
         }
         if !any_native {
             writeln!(out, "- Spawn latency against the C library and the floor: not measured (x86_64/i386 not selected or not native).")?;
+        }
+        for (b, target, what, cause) in [
+            (
+                "std-command",
+                TARGET_EXEC_COMMAND_RATIO,
+                "spawn_exec/std::process::Command (glibc's posix_spawn) at or below 1.00",
+                "both are CLONE_VM|CLONE_VFORK clones, so the difference is the work around the clone \
+                 (spawn_exec maps, guards and unmaps a 64 KiB stack and reads 64 dispositions; glibc maps \
+                 and unmaps a stack without a guard and reads them too)",
+            ),
+            (
+                "fork-exec",
+                TARGET_EXEC_FORK_RATIO,
+                "spawn_exec/fork+execve at or below 0.50",
+                "fork copies the parent's page tables, which spawn_exec never does: see the table for \
+                 how fork's time grew with the parent here",
+            ),
+        ] {
+            match self.exec_run.map(|run| run.as_ref().map(|measured| measured.ratio("exec-1GiB", "freeclone", b))) {
+                Some(Ok(Some(stat))) => {
+                    let why = if stat.median <= target {
+                        String::new()
+                    } else if stat.lo95 <= target {
+                        "; the target lies inside the median's 95% CI: within this run's noise".to_string()
+                    } else {
+                        format!("; {cause}")
+                    };
+                    writeln!(
+                        out,
+                        "- {what} (parent holding 1 GiB, x86_64 glibc): {}: median {:.3} (95% CI {:.3}–{:.3}){why}.",
+                        verdict(stat.median <= target),
+                        stat.median,
+                        stat.lo95,
+                        stat.hi95
+                    )?;
+                }
+                Some(Err(error)) => writeln!(out, "- {what}: not measured ({}).", first_line(error))?,
+                _ => writeln!(out, "- {what}: not measured (needs an x86_64 host with x86_64 selected).")?,
+            }
+        }
+        let clone3_runs: Vec<String> = self
+            .arch_runs
+            .iter()
+            .filter_map(|run| {
+                let stat = run.measured.as_ref().ok()?.ratio("clone3", "freeclone", "floor")?;
+                let noise = if stat.median > TARGET_FLOOR_RATIO && stat.lo95 <= TARGET_FLOOR_RATIO { ", within its noise" } else { "" };
+                Some(format!(
+                    "{} ({}) {}: {:.3} (95% CI {:.3}–{:.3}{noise})",
+                    run.arch,
+                    run.tier.name(),
+                    verdict(stat.median <= TARGET_FLOOR_RATIO),
+                    stat.median,
+                    stat.lo95,
+                    stat.hi95
+                ))
+            })
+            .collect();
+        for run in self.native_runs {
+            let Ok(measured) = &run.measured else { continue };
+            for (group, other, target, what) in [
+                ("owned", "std::thread", TARGET_OWNED_THREAD_RATIO, "freeclone::thread with an owned stack per round / std::thread at or below 0.60"),
+                ("reused", "floor", TARGET_REUSED_THREAD_RATIO, "freeclone::thread on a reused stack / floor within 1.05"),
+            ] {
+                let Some(stat) = measured.ratio(group, "freeclone", other) else { continue };
+                writeln!(
+                    out,
+                    "- {what} ({} {}): {}: median {:.3} (95% CI {:.3}–{:.3}).",
+                    run.arch,
+                    run.libc,
+                    verdict(stat.median <= target),
+                    stat.median,
+                    stat.lo95,
+                    stat.hi95
+                )?;
+            }
+        }
+        if clone3_runs.is_empty() {
+            writeln!(out, "- clone3/floor within 1.02 (thread spawn+join): not measured (no selected architecture ran clone3).")?;
+        } else {
+            writeln!(out, "- clone3/floor within 1.02 (thread spawn+join): {}.", clone3_runs.join("; "))?;
         }
         let emulated: Vec<String> = self
             .arch_runs

@@ -11,6 +11,9 @@
 //!   and process spawn+wait, freeclone against the floor. The thread rounds come first:
 //!   under qemu-user they also translate the code that the process rounds' children
 //!   run, for both variants alike.
+//! - The same for thread spawn+join through clone3 (group `clone3`): `freeclone::clone3`
+//!   against the raw clone3 floor and against freeclone's `clone`; or, where the kernel
+//!   (qemu-user's emulation) answers clone3 with ENOSYS, a `refused` line saying so.
 //!
 //! It also keeps out-of-line copies of the raw system call primitives, whose sizes the
 //! xtask reads from the symbol table.
@@ -33,7 +36,7 @@ use freeclone::flags::*;
 use freeclone::probes::{EntryRecord, entry_probe};
 use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
-use freeclone::{clone, pid_t, println, stack, sys};
+use freeclone::{CloneArgs, clone, pid_t, println, stack, sys};
 use linux_raw_sys::general as kernel;
 
 use measure::{CTID_PRESET, JoinCount, join};
@@ -49,7 +52,7 @@ const PATTERN: u8 = 0xa5;
 const MAX_ROUNDS: usize = 20_000;
 const TRIVIAL_STATUS: c_int = 42;
 
-static mut SAMPLES: [[f64; MAX_ROUNDS]; 2] = [[0.0; MAX_ROUNDS]; 2];
+static mut SAMPLES: [[f64; MAX_ROUNDS]; 3] = [[0.0; MAX_ROUNDS]; 3];
 static mut SCRATCH: [f64; MAX_ROUNDS] = [0.0; MAX_ROUNDS];
 
 extern "C" fn trivial(_: *mut c_void) -> c_int {
@@ -96,6 +99,7 @@ fn main(rt: Runtime) -> i32 {
     let ctid = AtomicI32::new(0);
     stack_figures(stack, top, &ctid);
     threads(thread_rounds, top, &ctid);
+    clone3_threads(thread_rounds, stack, &ctid);
     processes(process_rounds, top);
     0
 }
@@ -240,22 +244,22 @@ fn now_ns() -> u64 {
 
 /// Interleaved rounds of `ops` (see `measure::interleave`) into SAMPLES; returns each
 /// variant's minor faults.
-fn interleave(rounds: usize, ops: &mut [&mut dyn FnMut()]) -> [u64; 2] {
+fn interleave(rounds: usize, ops: &mut [&mut dyn FnMut()]) -> [u64; 3] {
     let samples = unsafe { &mut *(&raw mut SAMPLES) };
-    let [a, b] = samples;
-    let mut views: [&mut [f64]; 2] = [&mut a[..rounds], &mut b[..rounds]];
-    let mut faults = [0; 2];
-    measure::interleave(ops, &now_ns, &mut views[..ops.len()], &mut faults);
+    let [a, b, c] = samples;
+    let mut views: [&mut [f64]; 3] = [&mut a[..rounds], &mut b[..rounds], &mut c[..rounds]];
+    let mut faults = [0; 3];
+    measure::interleave(ops, &now_ns, &mut views[..ops.len()], &mut faults[..ops.len()]);
     faults
 }
 
 fn print(group: &str, names: &[&str], rounds: usize, faults: &[u64]) {
     let samples = unsafe { &mut *(&raw mut SAMPLES) };
     let scratch = unsafe { &mut *(&raw mut SCRATCH) };
-    let [a, b] = samples;
-    let mut views: [&mut [f64]; 2] = [&mut a[..rounds], &mut b[..rounds]];
+    let [a, b, c] = samples;
+    let mut views: [&mut [f64]; 3] = [&mut a[..rounds], &mut b[..rounds], &mut c[..rounds]];
     let _ = measure::print_group(&mut Out, group, names, &mut views[..names.len()], scratch);
-    let _ = measure::print_faults(&mut Out, group, names, faults, rounds);
+    let _ = measure::print_faults(&mut Out, group, names, &faults[..names.len()], rounds);
 }
 
 fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32) {
@@ -275,6 +279,58 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32) {
     print("thread", &names, rounds, &faults);
     for (name, count) in names.iter().zip(&counts) {
         let _ = measure::print_join(&mut Out, "thread", name, count);
+    }
+}
+
+/// Thread spawn+join through clone3 on the same stack: `freeclone::clone3` (its
+/// `CloneArgs` built each round, as a caller does), the raw clone3 floor, and
+/// freeclone's `clone` for comparison.
+fn clone3_threads(rounds: usize, stack: *mut u8, ctid: &AtomicI32) {
+    // A null `args` is EFAULT where clone3 exists, ENOSYS where it does not.
+    if unsafe { sys::clone3_raw(core::ptr::null(), freeclone::CLONE_ARGS_SIZE_VER0) } == Err(freeclone::Errno::ENOSYS) {
+        println!("refused clone3 freeclone clone3 answers ENOSYS here");
+        return;
+    }
+    let top = stack.wrapping_add(STACK_SIZE);
+    let mut counts: [JoinCount; 3] = Default::default();
+    let [count_clone3, count_floor, count_clone] = &mut counts;
+    let mut clone3_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let area = unsafe { core::slice::from_raw_parts_mut(stack.cast(), STACK_SIZE) };
+        let args = CloneArgs::new().flags(THREAD_FLAGS as u32 as u64).child_tid(unsafe { &mut *ctid.as_ptr() }).stack(area);
+        if let Err(errno) = unsafe { freeclone::clone3(&args, trivial, null_mut()) } {
+            fail("clone3", errno);
+        }
+        join(ctid, count_clone3);
+    };
+    let mut floor_op = || {
+        ctid.store(CTID_PRESET, Ordering::Relaxed);
+        let args = kernel::clone_args {
+            flags: THREAD_FLAGS as u32 as u64,
+            pidfd: 0,
+            child_tid: ctid.as_ptr() as usize as u64,
+            parent_tid: 0,
+            exit_signal: 0,
+            stack: stack as usize as u64,
+            stack_size: STACK_SIZE as u64,
+            tls: 0,
+            set_tid: 0,
+            set_tid_size: 0,
+            cgroup: 0,
+        };
+        let size = core::mem::size_of_val(&args);
+        let tid = unsafe { arch::spawn3(&args, size, trivial, null_mut()) };
+        if tid <= 0 {
+            fail("the floor's clone3", freeclone::Errno::from_raw(-tid as i32));
+        }
+        join(ctid, count_floor);
+    };
+    let mut clone_op = || spawn_thread(trivial, top, null_mut(), ctid, count_clone);
+    let faults = interleave(rounds, &mut [&mut clone3_op, &mut floor_op, &mut clone_op]);
+    let names = ["freeclone", "floor", "clone"];
+    print("clone3", &names, rounds, &faults);
+    for (name, count) in names.iter().zip(&counts) {
+        let _ = measure::print_join(&mut Out, "clone3", name, count);
     }
 }
 

@@ -14,9 +14,11 @@ mod harness;
 mod init_calls;
 mod matrix;
 mod namespaces;
+mod process;
 mod raw;
 mod sharing;
 mod termination;
+mod threads;
 
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
@@ -83,7 +85,7 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register))
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(process::CASES))
 }
 
 /// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
@@ -191,6 +193,16 @@ const CASES: &[harness::Case] = &[
     ("clone3_stack_too_small_is_einval_and_creates_no_child", clone3::clone3_stack_too_small_is_einval_and_creates_no_child),
     ("clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys", clone3::clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys),
     ("clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express", clone3::clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express),
+    ("join_returns_the_closures_value", threads::join_returns_the_closures_value),
+    ("a_closures_captured_values_arrive_intact_in_the_thread", threads::a_closures_captured_values_arrive_intact_in_the_thread),
+    ("threads_share_memory_and_the_process", threads::threads_share_memory_and_the_process),
+    ("scoped_threads_finish_with_borrowed_data_before_the_scope_returns", threads::scoped_threads_finish_with_borrowed_data_before_the_scope_returns),
+    ("spawn_join_cycles_leave_mappings_and_children_unchanged", threads::spawn_join_cycles_leave_mappings_and_children_unchanged),
+    ("a_stack_too_small_for_the_closure_is_einval", threads::a_stack_too_small_for_the_closure_is_einval),
+    ("a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard", threads::a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard),
+    ("a_thread_overflowing_its_stack_ends_its_process_with_sigsegv", threads::a_thread_overflowing_its_stack_ends_its_process_with_sigsegv),
+    ("dropping_a_join_handle_waits_for_the_thread", threads::dropping_a_join_handle_waits_for_the_thread),
+    ("threads_run_one_after_another_on_a_static_stack_given_back_by_join", threads::threads_run_one_after_another_on_a_static_stack_given_back_by_join),
 ];
 
 pub(crate) const STACK_SIZE: usize = 64 * 1024;
@@ -349,7 +361,7 @@ fn child_frame_chain_ends_even_when_the_caller_frame_pointer_is_not_zero() -> Ve
     describe_entry_failures(call.status?, FRAME_POINTER_NOT_ZERO | RETURN_NOT_INTO_CLONE_ENTRY)
 }
 
-fn runtime() -> Result<freeclone::rt::Runtime, harness::Failure> {
+pub(crate) fn runtime() -> Result<freeclone::rt::Runtime, harness::Failure> {
     // SAFETY: written once in main before the cases.
     unsafe { RUNTIME }.ok_or_else(|| fail!("main did not keep the runtime"))
 }

@@ -1,0 +1,245 @@
+//! `freeclone::thread` and `freeclone::stack::Stack`: closures in threads on owned
+//! stacks, joins, scopes, and what a guard region does.
+
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use freeclone::signal::{SIGCHLD, SIGSEGV};
+use freeclone::stack::Stack;
+use freeclone::thread::{self, Builder};
+use freeclone::{Errno, clone, sys};
+
+use crate::harness::{Verdict, fail};
+use crate::runtime;
+
+pub fn join_returns_the_closures_value() -> Verdict {
+    let rt = runtime()?;
+    let handle = thread::spawn(&rt, || 6 * 7).map_err(|errno| fail!("spawn: {errno}"))?;
+    if handle.tid() <= 0 || handle.tid() == sys::gettid() {
+        return Err(fail!("the handle's TID {} is not a new thread's", handle.tid()));
+    }
+    match handle.join() {
+        42 => Ok(()),
+        value => Err(fail!("join returned {value}, the closure 42")),
+    }
+}
+
+/// A capture larger than any register file, with a recognisable pattern.
+const CAPTURED_WORDS: usize = 512;
+
+fn pattern(index: usize) -> u64 {
+    (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5eed
+}
+
+pub fn a_closures_captured_values_arrive_intact_in_the_thread() -> Verdict {
+    let rt = runtime()?;
+    let mut words = [0u64; CAPTURED_WORDS];
+    for (index, word) in words.iter_mut().enumerate() {
+        *word = pattern(index);
+    }
+    let label: &'static str = "captured";
+    let handle = thread::spawn(&rt, move || {
+        let intact = words.iter().enumerate().all(|(index, word)| *word == pattern(index));
+        (intact, label.len(), sys::gettid())
+    })
+    .map_err(|errno| fail!("spawn: {errno}"))?;
+    let tid = handle.tid();
+    let (intact, length, its_tid) = handle.join();
+    if !intact || length != label.len() {
+        return Err(fail!("the thread saw other values than the closure captured"));
+    }
+    if its_tid != tid {
+        return Err(fail!("the closure ran in thread {its_tid}, the handle names {tid}"));
+    }
+    Ok(())
+}
+
+pub fn threads_share_memory_and_the_process() -> Verdict {
+    let rt = runtime()?;
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    COUNT.store(0, Ordering::SeqCst);
+    let pid = sys::getpid();
+    let mut handles = [const { None }; 8];
+    for handle in handles.iter_mut() {
+        let spawned = thread::spawn(&rt, move || {
+            for _ in 0..1000 {
+                COUNT.fetch_add(1, Ordering::Relaxed);
+            }
+            sys::getpid()
+        });
+        *handle = Some(spawned.map_err(|errno| fail!("spawn: {errno}"))?);
+    }
+    for handle in handles.iter_mut() {
+        if let Some(handle) = handle.take() {
+            if handle.join() != pid {
+                return Err(fail!("a thread's getpid differs from its process's {pid}"));
+            }
+        }
+    }
+    match COUNT.load(Ordering::SeqCst) {
+        8000 => Ok(()),
+        count => Err(fail!("8 threads x 1000 increments gave {count}")),
+    }
+}
+
+pub fn scoped_threads_finish_with_borrowed_data_before_the_scope_returns() -> Verdict {
+    let rt = runtime()?;
+    let mut slots = [0usize; 6];
+    let base = 100;
+    thread::scope(&rt, |scope| {
+        for (index, slot) in slots.iter_mut().enumerate() {
+            let handle = scope.spawn_with(Builder::new().stack_size(64 * 1024), move || *slot = base + index);
+            // A forgotten handle: the scope itself still waits for the thread.
+            if let Ok(handle) = handle {
+                core::mem::forget(handle);
+            }
+        }
+    });
+    match slots {
+        [100, 101, 102, 103, 104, 105] => Ok(()),
+        _ => Err(fail!("after the scope, the borrowed slots hold {slots:?}")),
+    }
+}
+
+/// Mappings of this process: lines of /proc/self/maps.
+fn mapping_count() -> Result<usize, crate::harness::Failure> {
+    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/maps", sys::O_RDONLY | sys::O_CLOEXEC, 0)
+        .map_err(|errno| fail!("open /proc/self/maps: {errno}"))?;
+    let mut buffer = [0u8; 1024];
+    let mut lines = 0;
+    let result = loop {
+        match sys::read(fd, &mut buffer) {
+            Ok(0) => break Ok(lines),
+            Ok(count) => lines += buffer[..count].iter().filter(|byte| **byte == b'\n').count(),
+            Err(Errno::EINTR) => {}
+            Err(errno) => break Err(fail!("read /proc/self/maps: {errno}")),
+        }
+    };
+    // SAFETY: opened above, used by nobody else.
+    let _ = unsafe { sys::close(fd) };
+    result
+}
+
+const CYCLES: usize = 10_000;
+
+pub fn spawn_join_cycles_leave_mappings_and_children_unchanged() -> Verdict {
+    let rt = runtime()?;
+    let before = mapping_count()?;
+    for cycle in 0..CYCLES {
+        let handle = thread::spawn(&rt, move || cycle).map_err(|errno| fail!("spawn {cycle}: {errno}"))?;
+        if handle.join() != cycle {
+            return Err(fail!("cycle {cycle}: join returned another value"));
+        }
+    }
+    let after = mapping_count()?;
+    if after != before {
+        return Err(fail!("{CYCLES} spawn/join cycles changed the mappings from {before} to {after}"));
+    }
+    match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+        Err(Errno::ECHILD) => Ok(()),
+        other => Err(fail!("after the joins, wait4(-1, WNOHANG|WALL) gave {other:?}, not ECHILD")),
+    }
+}
+
+pub fn a_stack_too_small_for_the_closure_is_einval() -> Verdict {
+    let rt = runtime()?;
+    let big = [7u8; 80 * 1024];
+    match Builder::new().stack_size(64 * 1024).spawn(&rt, move || big[0]) {
+        Err(Errno::EINVAL) => Ok(()),
+        Ok(handle) => Err(fail!("an 80 KiB closure was accepted on a 64 KiB stack (joined: {})", handle.join())),
+        Err(errno) => Err(fail!("gave {errno}, not EINVAL")),
+    }
+}
+
+/// Recurses without end, each frame keeping a buffer live: the overflow is the point.
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn recurse(depth: usize) -> usize {
+    let buffer = core::hint::black_box([depth as u8; 256]);
+    recurse(depth + 1) + buffer[depth % 256] as usize
+}
+
+extern "C" fn overflow(_: *mut c_void) -> c_int {
+    recurse(0) as c_int
+}
+
+pub fn a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard() -> Verdict {
+    let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
+    let (null, ptid) = (null_mut(), null_mut());
+    let pid = unsafe { clone(overflow, stack.top(), SIGCHLD, null, ptid, null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone: {errno}"))?;
+    match sys::wait4(pid, 0) {
+        Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
+        Ok((_, status)) => Err(fail!("the child ended with wait status {status:#x}, not SIGSEGV")),
+        Err(errno) => Err(fail!("wait4: {errno}")),
+    }
+}
+
+extern "C" fn thread_overflowing(_: *mut c_void) -> c_int {
+    let Ok(rt) = runtime() else { return 2 };
+    match Builder::new().stack_size(64 * 1024).spawn(&rt, || recurse(0)) {
+        Ok(handle) => {
+            handle.join();
+            3
+        }
+        Err(_) => 2,
+    }
+}
+
+pub fn a_thread_overflowing_its_stack_ends_its_process_with_sigsegv() -> Verdict {
+    let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
+    let (null, ptid) = (null_mut(), null_mut());
+    let pid = unsafe { clone(thread_overflowing, stack.top(), SIGCHLD, null, ptid, null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone: {errno}"))?;
+    match sys::wait4(pid, 0) {
+        Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
+        Ok((_, status)) => match sys::exit_status(status) {
+            Some(2) => Err(fail!("the thread could not be spawned")),
+            Some(3) => Err(fail!("the overflowing thread was joined: it did not fault")),
+            _ => Err(fail!("the process ended with wait status {status:#x}, not SIGSEGV")),
+        },
+        Err(errno) => Err(fail!("wait4: {errno}")),
+    }
+}
+
+pub fn dropping_a_join_handle_waits_for_the_thread() -> Verdict {
+    let rt = runtime()?;
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+    DONE.store(0, Ordering::SeqCst);
+    let handle = thread::spawn(&rt, || {
+        crate::harness::yield_many(200);
+        DONE.store(1, Ordering::SeqCst);
+    })
+    .map_err(|errno| fail!("spawn: {errno}"))?;
+    drop(handle);
+    match DONE.load(Ordering::SeqCst) {
+        1 => Ok(()),
+        _ => Err(fail!("the drop returned before the thread finished")),
+    }
+}
+
+/// An area for threads, borrowed for the rest of the program.
+static mut STATIC_STACK: [core::mem::MaybeUninit<u8>; 32 * 1024] = [core::mem::MaybeUninit::uninit(); 32 * 1024];
+
+pub fn threads_run_one_after_another_on_a_static_stack_given_back_by_join() -> Verdict {
+    let rt = runtime()?;
+    // SAFETY: the only reference ever made to STATIC_STACK.
+    let area: &'static mut [core::mem::MaybeUninit<u8>] = unsafe { &mut *(&raw mut STATIC_STACK) };
+    let (low, high) = (area.as_ptr() as usize, area.as_ptr() as usize + area.len());
+    let mut stack = thread::ThreadStack::from(area);
+    for round in 0..3usize {
+        let handle = Builder::new()
+            .spawn_on(&rt, stack, move || {
+                let local = 0u8;
+                (round, core::hint::black_box(&local) as *const u8 as usize)
+            })
+            .map_err(|errno| fail!("spawn_on, round {round}: {errno}"))?;
+        let ((value, address), back) = handle.join_with_stack();
+        if value != round || !(low..high).contains(&address) {
+            return Err(fail!("round {round}: the thread returned {value} with a local at {address:#x}, outside {low:#x}..{high:#x}"));
+        }
+        stack = back;
+    }
+    Ok(())
+}
