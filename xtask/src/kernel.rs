@@ -498,6 +498,13 @@ mod tests {
     }
 
     #[test]
+    fn kernel_builds_order_by_their_numbers_not_their_text() {
+        let mut builds = vec!["linux-image-6.12.99+deb13-powerpc64le", "linux-image-6.12.117+deb13-powerpc64le", "linux-image-6.12.107+deb13-powerpc64le"];
+        builds.sort_by_key(|name| std::cmp::Reverse(version_key(name)));
+        assert_eq!(builds, ["linux-image-6.12.117+deb13-powerpc64le", "linux-image-6.12.107+deb13-powerpc64le", "linux-image-6.12.99+deb13-powerpc64le"]);
+    }
+
+    #[test]
     fn console_lines_lose_escape_sequences_and_carriage_returns() {
         assert_eq!(strip_terminal_controls("\x1bc\x1b[?7l\x1b[2Jok case\r"), "ok case");
         assert_eq!(strip_terminal_controls("plain"), "plain");
