@@ -12,12 +12,13 @@
 
 use core::ptr::null_mut;
 
-use freeclone::rt::{self, Args};
+use freeclone::rt::{self, Runtime};
 use freeclone::{println, sys};
 
 freeclone::entry!(main);
 
-fn main(args: Args) -> i32 {
+fn main(rt: Runtime) -> i32 {
+    let args = rt.args();
     for (index, arg) in args.iter().enumerate() {
         println!("argv[{index}] = {arg:?}");
     }

@@ -28,7 +28,8 @@
 //! # Architectures
 //! Everything architecture-specific lives in one module per architecture under
 //! `arch/<name>/`: x86_64, i386, aarch64, arm (ARM and Thumb-2 state), mips (o32),
-//! mips64 (n64) and s390x.
+//! mips64 (n64), s390x, riscv64, loongarch64, powerpc64 (ELFv2 little-endian and
+//! ELFv1 big-endian) and powerpc (32-bit).
 //!
 //! ia64 has no Rust module because no Rust target exists for it. Its `__clone2`
 //! is `arch/ia64/clone2.S`, ia64 assembly for C and assembly programs. Assemble it
@@ -63,6 +64,10 @@
 #[cfg_attr(target_arch = "mips", path = "../arch/mips/mod.rs")]
 #[cfg_attr(target_arch = "mips64", path = "../arch/mips64/mod.rs")]
 #[cfg_attr(target_arch = "s390x", path = "../arch/s390x/mod.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64/mod.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64/mod.rs")]
+#[cfg_attr(target_arch = "powerpc64", path = "../arch/powerpc64/mod.rs")]
+#[cfg_attr(target_arch = "powerpc", path = "../arch/powerpc/mod.rs")]
 mod arch;
 #[cfg(not(any(
     target_arch = "x86_64",
@@ -72,14 +77,19 @@ mod arch;
     target_arch = "mips",
     target_arch = "mips64",
     target_arch = "s390x",
+    target_arch = "riscv64",
+    target_arch = "loongarch64",
+    target_arch = "powerpc64",
+    target_arch = "powerpc",
 )))]
-compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mips64 and s390x");
+compile_error!("freeclone supports Linux on x86_64, i386, aarch64, arm, mips, mips64, s390x, riscv64, loongarch64, powerpc64 and powerpc");
 /// i386's `CLONE_SETTLS` argument: glibc's `struct user_desc`.
 #[cfg(target_arch = "x86")]
 pub use arch::UserDesc;
 
-// The README's Rust examples are compiled as doctests.
-#[cfg(doctest)]
+// The README's Rust examples are compiled as doctests, with feature `rt` (some are
+// freestanding programs' code), as `cargo test --features rt,probes --doc` runs them.
+#[cfg(all(doctest, feature = "rt"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
 
@@ -89,6 +99,7 @@ pub mod flags;
 #[cfg(feature = "probes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probes")))]
 pub mod probes;
+pub mod process;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;

@@ -12,7 +12,8 @@ pub struct EntryRecord {
     /// The stack pointer at entry.
     pub stack_pointer: usize,
     /// The frame-chain link an unwinder follows from here: the frame pointer register
-    /// (x86, arm, aarch64, mips) or the back chain word at 0(sp) (s390x).
+    /// (x86, arm, aarch64, mips, riscv64's s0, loongarch64's fp) or the back chain word
+    /// at 0(sp) (s390x, powerpc's 0(r1)).
     pub frame_pointer: usize,
     /// Where `fn` will return: the return address at 0(sp) on x86, the link register
     /// elsewhere.

@@ -50,6 +50,8 @@ pub const AT_REMOVEDIR: c_int = kernel::AT_REMOVEDIR as c_int;
 pub const SIG_BLOCK: c_int = kernel::SIG_BLOCK as c_int;
 /// `rt_sigprocmask` how: remove from the blocked set.
 pub const SIG_UNBLOCK: c_int = kernel::SIG_UNBLOCK as c_int;
+/// `rt_sigprocmask` how: replace the blocked set.
+pub const SIG_SETMASK: c_int = kernel::SIG_SETMASK as c_int;
 /// `mmap`/[`mprotect`] protection: no access at all.
 pub const PROT_NONE: c_int = kernel::PROT_NONE as c_int;
 /// `mmap`/[`mprotect`] protection: executable.
@@ -545,6 +547,170 @@ pub fn tgkill(tgid: pid_t, tid: pid_t, signal: c_int) -> Result<(), Errno> {
     check(unsafe { arch::syscall3(nr, tgid as usize, tid as usize, signal as usize) }).map(drop)
 }
 
+/// `setsid(2)`: makes the caller the leader of a new session and of a new process
+/// group in it, with no controlling terminal; returns the new session's ID (the
+/// caller's PID).
+///
+/// # Errors
+/// `EPERM` if the caller already leads a process group (a fresh child never does).
+pub fn setsid() -> Result<pid_t, Errno> {
+    check(unsafe { arch::syscall0(kernel::__NR_setsid as usize) }).map(|sid| sid as pid_t)
+}
+
+/// `setpgid(2)`: moves process `pid` (0: the caller) into process group `pgid` (0: the
+/// group whose ID is `pid`'s, a new one if needed).
+///
+/// # Errors
+/// `EPERM` for a group in another session or a session leader; `ESRCH` if `pid` is
+/// neither the caller nor one of its children (or a child that has run `execve`:
+/// `EACCES`); `EINVAL` for a negative `pgid`.
+pub fn setpgid(pid: pid_t, pgid: pid_t) -> Result<(), Errno> {
+    check(unsafe { arch::syscall2(kernel::__NR_setpgid as usize, pid as usize, pgid as usize) }).map(drop)
+}
+
+/// `getpgid(2)`: the process group of process `pid` (0: the caller).
+pub fn getpgid(pid: pid_t) -> Result<pid_t, Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_getpgid as usize, pid as usize) }).map(|pgid| pgid as pid_t)
+}
+
+/// `getsid(2)`: the session of process `pid` (0: the caller).
+pub fn getsid(pid: pid_t) -> Result<pid_t, Errno> {
+    check(unsafe { arch::syscall1(kernel::__NR_getsid as usize, pid as usize) }).map(|sid| sid as pid_t)
+}
+
+/// [`pidfd_open`] flag: the descriptor is non-blocking ([`waitid`] on a live process
+/// answers `EAGAIN` instead of waiting).
+pub const PIDFD_NONBLOCK: c_int = kernel::O_NONBLOCK as c_int;
+
+/// `pidfd_open(2)` (Linux 5.3): a PID file descriptor for process `pid`, close-on-exec.
+/// It refers to that process for as long as it is open, even after the process has
+/// ended and its PID was reused: signals sent through it ([`pidfd_send_signal`]) never
+/// reach another process. The caller owns it (close it with [`close`]).
+///
+/// # Errors
+/// `ESRCH` if no such process exists (or it has been reaped); `EINVAL` for an unknown
+/// flag, a `pid` of 0 or below, or a thread that does not lead its thread group;
+/// `ENOSYS` before Linux 5.3 (and under qemu-user before 8.0); `EMFILE`, `ENFILE`,
+/// `ENOMEM`.
+pub fn pidfd_open(pid: pid_t, flags: c_int) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_pidfd_open as usize;
+    check(unsafe { arch::syscall2(nr, pid as usize, flags as usize) }).map(|fd| fd as c_int)
+}
+
+/// `pidfd_send_signal(2)` (Linux 5.1) with no `siginfo` and no flags: sends `signal` to
+/// the process `pidfd` refers to, as `kill(2)` does, but with no PID-reuse race. A
+/// `signal` of 0 only checks that the process can be signalled.
+///
+/// # Errors
+/// `ESRCH` if the process has ended and been reaped (a zombie still accepts signals,
+/// with no effect); `EBADF` if `pidfd` is not a PID file descriptor; `EINVAL` for an
+/// invalid signal; `EPERM` without permission to signal it; `ENOSYS` before Linux 5.1.
+pub fn pidfd_send_signal(pidfd: c_int, signal: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_pidfd_send_signal as usize;
+    check(unsafe { arch::syscall4(nr, pidfd as usize, signal as usize, 0, 0) }).map(drop)
+}
+
+/// Whom [`waitid`] waits for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WaitId {
+    /// `P_ALL`: any child.
+    All,
+    /// `P_PID`: the child with this process ID.
+    Pid(pid_t),
+    /// `P_PGID`: any child in this process group (0: the caller's).
+    ProcessGroup(pid_t),
+    /// `P_PIDFD` (Linux 5.4): the child this PID file descriptor refers to.
+    PidFd(c_int),
+}
+
+/// [`waitid`] option: wait for children that have ended.
+pub const WEXITED: c_int = kernel::WEXITED as c_int;
+/// [`waitid`] option: wait for children stopped by a signal.
+pub const WSTOPPED: c_int = kernel::WSTOPPED as c_int;
+/// [`waitid`] option: wait for stopped children continued by `SIGCONT`.
+pub const WCONTINUED: c_int = kernel::WCONTINUED as c_int;
+/// [`waitid`] option: leave the child waitable (report it without reaping it).
+pub const WNOWAIT: c_int = kernel::WNOWAIT as c_int;
+
+/// [`WaitInfo::code`]: the child called `_exit` (or returned); `status` is its exit status.
+pub const CLD_EXITED: c_int = kernel::CLD_EXITED as c_int;
+/// [`WaitInfo::code`]: a signal killed the child; `status` is the signal.
+pub const CLD_KILLED: c_int = kernel::CLD_KILLED as c_int;
+/// [`WaitInfo::code`]: a signal killed the child and it dumped core; `status` is the signal.
+pub const CLD_DUMPED: c_int = kernel::CLD_DUMPED as c_int;
+/// [`WaitInfo::code`]: a traced child has trapped.
+pub const CLD_TRAPPED: c_int = kernel::CLD_TRAPPED as c_int;
+/// [`WaitInfo::code`]: a signal stopped the child; `status` is the signal.
+pub const CLD_STOPPED: c_int = kernel::CLD_STOPPED as c_int;
+/// [`WaitInfo::code`]: `SIGCONT` continued the stopped child.
+pub const CLD_CONTINUED: c_int = kernel::CLD_CONTINUED as c_int;
+
+/// What [`waitid`] reports about a child: the `SIGCHLD` fields of its `siginfo_t`,
+/// read by name (mips orders `si_code` and `si_errno` its own way).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct WaitInfo {
+    /// The child's process ID.
+    pub pid: pid_t,
+    /// The child's real user ID.
+    pub uid: u32,
+    /// What happened: [`CLD_EXITED`], [`CLD_KILLED`], [`CLD_DUMPED`], [`CLD_STOPPED`],
+    /// [`CLD_TRAPPED`] or [`CLD_CONTINUED`].
+    pub code: c_int,
+    /// The exit status for [`CLD_EXITED`], else the signal.
+    pub status: c_int,
+}
+
+impl WaitInfo {
+    /// The same event as a `wait4` status word (what [`exit_status`] and
+    /// [`termination_signal`] decode), for children that ended; `None` for the others.
+    pub const fn wait_status(&self) -> Option<c_int> {
+        match self.code {
+            CLD_EXITED => Some((self.status & 0xff) << 8),
+            CLD_KILLED => Some(self.status & 0x7f),
+            CLD_DUMPED => Some((self.status & 0x7f) | 0x80),
+            _ => None,
+        }
+    }
+}
+
+/// `waitid(2)`: waits for a child that `id` selects to change state as `options` asks
+/// ([`WEXITED`], [`WSTOPPED`], [`WCONTINUED`], with [`WNOHANG`] and [`WNOWAIT`], and
+/// [`WALL`]/[`WCLONE`] for children with another termination signal). Returns
+/// `None` with [`WNOHANG`] when no selected child has changed state yet.
+///
+/// ```no_run
+/// use freeclone::sys::{self, WaitId};
+/// # let pidfd = 3;
+/// let info = sys::waitid(WaitId::PidFd(pidfd), sys::WEXITED)?.expect("no WNOHANG");
+/// println!("child {} ended with status {:?}", info.pid, info.wait_status());
+/// # Ok::<(), freeclone::Errno>(())
+/// ```
+///
+/// # Errors
+/// `ECHILD` if no child is selected (or it was reaped already, or `SIGCHLD` is
+/// ignored); `EINVAL` for an invalid `options`; `EBADF` for a [`WaitId::PidFd`] that is
+/// not a PID file descriptor; `EAGAIN` for a non-blocking pidfd ([`PIDFD_NONBLOCK`])
+/// whose child has not changed state; `EINTR`.
+pub fn waitid(id: WaitId, options: c_int) -> Result<Option<WaitInfo>, Errno> {
+    let (idtype, value) = match id {
+        WaitId::All => (kernel::P_ALL, 0),
+        WaitId::Pid(pid) => (kernel::P_PID, pid),
+        WaitId::ProcessGroup(pgid) => (kernel::P_PGID, pgid),
+        WaitId::PidFd(fd) => (kernel::P_PIDFD, fd),
+    };
+    let mut info: kernel::siginfo = unsafe { core::mem::zeroed() };
+    let nr = kernel::__NR_waitid as usize;
+    // SAFETY: the kernel writes one siginfo_t; no resource usage is asked for.
+    let ret = unsafe { arch::syscall5(nr, idtype as usize, value as usize, &raw mut info as usize, options as usize, 0) };
+    check(ret)?;
+    // SAFETY: a siginfo_t the kernel filled (or left zeroed): plain integers.
+    let fields = unsafe { info.__bindgen_anon_1.__bindgen_anon_1 };
+    // SAFETY: waitid fills the SIGCHLD member of the union.
+    let sigchld = unsafe { fields._sifields._sigchld };
+    // With WNOHANG and no change, the kernel leaves si_pid zero.
+    Ok((sigchld._pid != 0).then_some(WaitInfo { pid: sigchld._pid, uid: sigchld._uid, code: fields.si_code, status: sigchld._status }))
+}
+
 /// A path as the kernel wants it: bytes ending in NUL.
 fn c_path(path: &core::ffi::CStr) -> usize {
     path.as_ptr() as usize
@@ -597,6 +763,13 @@ pub fn readlinkat(dirfd: c_int, path: &core::ffi::CStr, buffer: &mut [u8]) -> Re
 pub fn fcntl_getfd(fd: c_int) -> Result<c_int, Errno> {
     let nr = kernel::__NR_fcntl as usize;
     check(unsafe { arch::syscall2(nr, fd as usize, kernel::F_GETFD as usize) }).map(|flags| flags as c_int)
+}
+
+/// `fcntl(fd, F_SETFD, flags)`: sets the descriptor flags (`FD_CLOEXEC`, 1, is the only
+/// one), for example 0 to keep `fd` open across `execve`.
+pub fn fcntl_setfd(fd: c_int, flags: c_int) -> Result<(), Errno> {
+    let nr = kernel::__NR_fcntl as usize;
+    check(unsafe { arch::syscall3(nr, fd as usize, kernel::F_SETFD as usize, flags as usize) }).map(drop)
 }
 
 /// `dup3(2)`: makes `new` a copy of `old`, closing what `new` was first.
@@ -1078,6 +1251,25 @@ pub fn signal_set(signal: c_int) -> SignalSet {
     };
     let bits = core::ffi::c_ulong::BITS as usize;
     words[bit / bits] |= 1 << (bit % bits);
+    set
+}
+
+/// The number of signals a [`SignalSet`] holds (64; 128 on mips): signals are numbered
+/// from 1 to this.
+pub const SIGNAL_COUNT: c_int = (core::mem::size_of::<SignalSet>() * 8) as c_int;
+
+/// The signal set holding no signal.
+pub fn empty_signal_set() -> SignalSet {
+    // SAFETY: a signal set is plain bits; all zero is the empty set.
+    unsafe { core::mem::zeroed() }
+}
+
+/// The signal set holding every signal (blocking it blocks all but `SIGKILL` and
+/// `SIGSTOP`, which the kernel never blocks).
+pub fn full_signal_set() -> SignalSet {
+    let mut set = empty_signal_set();
+    // SAFETY: a signal set is plain bits; all one is every signal.
+    unsafe { core::ptr::write_bytes(&raw mut set, 0xff, 1) };
     set
 }
 

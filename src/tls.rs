@@ -5,7 +5,7 @@
 //! `struct user_desc` describing a segment (glibc's convention), on every other
 //! architecture it is the new value of the thread-pointer register (fs base on
 //! x86_64, tpidr_el0 on aarch64, TPIDRURO on arm, UserLocal on mips, access registers
-//! a0/a1 on s390x). [`TlsArgument`] hides that difference.
+//! a0/a1 on s390x, tp on riscv64 and loongarch64). [`TlsArgument`] hides that difference.
 
 use core::ffi::c_void;
 

@@ -1,7 +1,9 @@
 //! rt_sigaction's `struct sigaction` in the generic field order (every architecture
 //! but mips, which puts `sa_flags` first). An architecture module includes this file
 //! (`#[path = "../generic/signals.rs"]`) and re-exports what it shares; x86 builds its
-//! action with its own restorer.
+//! action with its own restorer (`signals_restorer.rs`: the generic structure has
+//! `sa_restorer` only where the architecture defines `SA_RESTORER`, not on riscv64 or
+//! loongarch64).
 
 // An architecture takes only what it needs.
 #![allow(dead_code)]
@@ -18,15 +20,6 @@ type Handler = Option<unsafe extern "C" fn(c_int)>;
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
     let mut action: SignalAction = unsafe { core::mem::zeroed() };
     action.sa_handler_kernel = unsafe { core::mem::transmute::<usize, Handler>(handler) };
-    action
-}
-
-/// The action for a handler address with `SA_RESTORER`: the kernel returns from
-/// the handler into `restorer`, which must make the matching sigreturn call.
-pub(crate) fn signal_action_with_restorer(handler: usize, restorer: unsafe extern "C" fn()) -> SignalAction {
-    let mut action = signal_action(handler);
-    action.sa_flags = linux_raw_sys::general::SA_RESTORER as _;
-    action.sa_restorer = Some(restorer);
     action
 }
 

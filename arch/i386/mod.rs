@@ -497,13 +497,15 @@ fn tls_entry() -> u32 {
 
 #[path = "../generic/signals.rs"]
 mod generic_signals;
+#[path = "../generic/signals_restorer.rs"]
+mod generic_signals_restorer;
 pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
 /// As glibc does on i386: `SA_RESTORER` with our own sigreturn trampoline, rather
 /// than relying on the vDSO's. Without `SA_SIGINFO` the kernel builds the old
 /// `struct sigframe`, which only `sigreturn` (not `rt_sigreturn`) undoes.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    generic_signals::signal_action_with_restorer(handler, signal_return)
+    generic_signals_restorer::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]

@@ -214,12 +214,14 @@ pub(crate) unsafe fn thread_pointer() -> *mut c_void {
 
 #[path = "../generic/signals.rs"]
 mod generic_signals;
+#[path = "../generic/signals_restorer.rs"]
+mod generic_signals_restorer;
 pub(crate) use generic_signals::{SignalAction, signal_action_handler};
 
 /// x86_64's kernel delivers a handler only with `SA_RESTORER` and a user-space
 /// trampoline that calls rt_sigreturn.
 pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    generic_signals::signal_action_with_restorer(handler, signal_return)
+    generic_signals_restorer::signal_action_with_restorer(handler, signal_return)
 }
 
 #[unsafe(naked)]

@@ -1,6 +1,7 @@
-//! aarch64: `svc #0` with the number in x8; clone's kernel order is flags (x0), stack
-//! (x1), ptid (x2), tls (x3), ctid (x4). The kernel preserves every register but x0,
-//! in the child too, so `f` and `arg` wait in any other register.
+//! aarch64: `svc #0` with the number in x8 and the arguments in x0..x4; clone's kernel
+//! order is flags, stack, ptid, tls, ctid, and clone3's args, size. The kernel
+//! preserves every register but x0, in the child too, so `f` and `arg` wait in any
+//! other register.
 
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
@@ -12,30 +13,17 @@ use super::CloneFn;
 /// AAPCS64: sp 16-aligned at a call, the return address in the link register.
 pub const ABI_FRAME_AT_FN_ENTRY: usize = 0;
 
-#[inline(never)]
 pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
-    let ret: isize;
-    unsafe {
-        asm!(
-            "svc #0",
-            "cbnz x0, 2f",
-            "mov x0, {arg}",
-            "blr {f}",
-            "mov x8, #{exit}",
-            "svc #0",
-            "2:",
-            exit = const __NR_exit,
-            arg = in(reg) arg, f = in(reg) f,
-            inlateout("x0") flags => ret, in("x1") stack, in("x2") 0usize, in("x3") 0usize,
-            in("x4") ctid, in("x8") __NR_clone as usize,
-            options(nostack),
-        );
-    }
-    ret
+    unsafe { trap_and_run(__NR_clone as usize, [flags, stack as usize, 0, 0, ctid as usize], f, arg) }
 }
 
-#[inline(never)]
 pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
+    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
+}
+
+/// The system call `nr` with `args`; in the child (0), `f(arg)` and SYS_exit.
+#[inline(never)]
+unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
     let ret: isize;
     unsafe {
         asm!(
@@ -48,7 +36,8 @@ pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut
             "2:",
             exit = const __NR_exit,
             arg = in(reg) arg, f = in(reg) f,
-            inlateout("x0") args => ret, in("x1") size, in("x8") __NR_clone3 as usize,
+            inlateout("x0") args[0] => ret, in("x1") args[1], in("x2") args[2], in("x3") args[3],
+            in("x4") args[4], in("x8") nr,
             options(nostack),
         );
     }

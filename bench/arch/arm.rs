@@ -1,8 +1,9 @@
-//! arm (EABI, ARM or Thumb-2 state): `svc #0` with the number in r7; clone's kernel
-//! order is flags (r0), stack (r1), ptid (r2), tls (r3), ctid (r4). r7 is Thumb's frame
-//! pointer, which asm! refuses as an operand: it is saved and put back around the
-//! trap. The kernel preserves every register but r0, in the child too, so `f` and `arg`
-//! wait in r5 and r8.//! clone3's number does not fit one ARMv5 immediate: it arrives in a register.
+//! arm (EABI, ARM or Thumb-2 state): `svc #0` with the number in r7 and the arguments
+//! in r0..r4; clone's kernel order is flags, stack, ptid, tls, ctid, and clone3's args,
+//! size. r7 is Thumb's frame pointer, which asm! refuses as an operand: it is saved and
+//! put back around the trap, and the number (clone3's does not fit one ARMv5
+//! immediate) comes in another register. The kernel preserves every register but r0,
+//! in the child too, so `f` and `arg` wait in r5 and r8.
 
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
@@ -14,39 +15,22 @@ use super::CloneFn;
 /// AAPCS: sp 8-aligned at a call, the return address in the link register.
 pub const ABI_FRAME_AT_FN_ENTRY: usize = 0;
 
-#[inline(never)]
 pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
-    let ret: isize;
-    unsafe {
-        asm!(
-            "mov {saved}, r7",
-            "mov r7, #{clone}",
-            "svc #0",
-            "cmp r0, #0",
-            "bne 2f",
-            "mov r0, r8",
-            "blx r5",
-            "mov r7, #{exit}",
-            "svc #0",
-            "2:",
-            "mov r7, {saved}",
-            clone = const __NR_clone, exit = const __NR_exit,
-            saved = out(reg) _,
-            inlateout("r0") flags => ret, in("r1") stack, in("r2") 0usize, in("r3") 0usize,
-            in("r4") ctid, in("r5") f, in("r8") arg,
-            options(nostack),
-        );
-    }
-    ret
+    unsafe { trap_and_run(__NR_clone as usize, [flags, stack as usize, 0, 0, ctid as usize], f, arg) }
 }
 
-#[inline(never)]
 pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
+    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
+}
+
+/// The system call `nr` with `args`; in the child (0), `f(arg)` and SYS_exit.
+#[inline(never)]
+unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
     let ret: isize;
     unsafe {
         asm!(
             "mov {saved}, r7",
-            "mov r7, {number}",
+            "mov r7, {nr}",
             "svc #0",
             "cmp r0, #0",
             "bne 2f",
@@ -57,8 +41,9 @@ pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut
             "2:",
             "mov r7, {saved}",
             exit = const __NR_exit,
-            saved = out(reg) _, number = in(reg) __NR_clone3 as usize,
-            inlateout("r0") args => ret, in("r1") size, in("r5") f, in("r8") arg,
+            saved = out(reg) _, nr = in(reg) nr,
+            inlateout("r0") args[0] => ret, in("r1") args[1], in("r2") args[2], in("r3") args[3],
+            in("r4") args[4], in("r5") f, in("r8") arg,
             options(nostack),
         );
     }

@@ -1,8 +1,10 @@
 //! i386: `int 0x80` with the number in eax; clone's kernel order is flags (ebx), stack
 //! (ecx), ptid (edx), tls (esi), ctid (edi). Without CLONE_SETTLS the kernel ignores
 //! esi, which asm! cannot name. Every other register is taken, so `arg` and `f` ride
-//! on the child's stack: `arg` in fn's cdecl argument slot, 16-aligned at the call.//! clone3 takes args (ebx) and size (ecx); the child starts on `stack + stack_size`
-//! with `f` and `arg` in edx and edi, which `int 0x80` preserves.
+//! on the child's stack: `arg` in fn's cdecl argument slot, 16-aligned at the call.
+//! clone3 takes args (ebx) and size (ecx) and leaves edx and edi free: there `f` and
+//! `arg` wait in them (`int 0x80` preserves every register but eax), and the child,
+//! started on `stack + stack_size`, pushes `arg` itself.
 
 use core::arch::asm;
 use core::ffi::{c_int, c_void};

@@ -18,7 +18,8 @@
 //! - `spawn3(args, size, f, arg)`: the same for the raw clone3 system call: `args`
 //!   (`size` bytes) as the caller filled them, the child starting on `stack +
 //!   stack_size` (16-aligned), making there the frame the ABI demands, calling
-//!   `f(arg)` and passing its value to `SYS_exit`.
+//!   `f(arg)` and passing its value to `SYS_exit`. Where the ABI leaves registers for
+//!   `f` and `arg` in both calls, the two share one out-of-line trap sequence.
 
 use core::ffi::{c_int, c_void};
 
@@ -32,6 +33,10 @@ pub type CloneFn = extern "C" fn(*mut c_void) -> c_int;
 #[cfg_attr(target_arch = "mips", path = "mips.rs")]
 #[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "loongarch64.rs")]
+#[cfg_attr(target_arch = "powerpc64", path = "powerpc64.rs")]
+#[cfg_attr(target_arch = "powerpc", path = "powerpc.rs")]
 mod imp;
 
 pub use imp::{ABI_FRAME_AT_FN_ENTRY, spawn, spawn3};

@@ -1,6 +1,7 @@
-//! s390x: `svc` with the number as its operand; clone's kernel order is stack (r2),
-//! flags (r3), ptid (r4), ctid (r5), tls (r6). The kernel preserves every register but
-//! r2, in the child too, so `f` and `arg` wait in r7 and r8.//! clone3's number does not fit `svc`'s 8-bit operand: `svc 0` takes it from r1.
+//! s390x: `svc 0` with the number in r1 (clone3's does not fit `svc`'s 8-bit operand)
+//! and the arguments in r2..r6; clone's kernel order is stack, flags, ptid, ctid, tls,
+//! and clone3's args, size. The kernel preserves every register but r2, in the child
+//! too, so `f` and `arg` wait in r7 and r8.
 
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
@@ -13,30 +14,18 @@ use super::CloneFn;
 /// callee's sp (8-aligned); the return address stays in r14.
 pub const ABI_FRAME_AT_FN_ENTRY: usize = 160;
 
-#[inline(never)]
 pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
-    let ret: isize;
-    unsafe {
-        asm!(
-            "svc {clone}",
-            "ltgr %r2, %r2",
-            "jnz 2f",
-            "aghi %r15, -160",
-            "lgr %r2, %r8",
-            "basr %r14, %r7",
-            "svc {exit}",
-            "2:",
-            clone = const __NR_clone, exit = const __NR_exit,
-            inlateout("r2") stack => ret, in("r3") flags, in("r4") 0usize, in("r5") ctid,
-            in("r6") 0usize, in("r7") f, in("r8") arg,
-            options(nostack),
-        );
-    }
-    ret
+    unsafe { trap_and_run(__NR_clone as usize, [stack as usize, flags, 0, ctid as usize, 0], f, arg) }
 }
 
-#[inline(never)]
 pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
+    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
+}
+
+/// The system call `nr` with `args`; in the child (0), `f(arg)` below the save area
+/// it owes `f`, and SYS_exit.
+#[inline(never)]
+unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
     let ret: isize;
     unsafe {
         asm!(
@@ -49,8 +38,8 @@ pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut
             "svc {exit}",
             "2:",
             exit = const __NR_exit,
-            in("r1") __NR_clone3 as usize, inlateout("r2") args => ret, in("r3") size,
-            in("r7") f, in("r8") arg,
+            in("r1") nr, inlateout("r2") args[0] => ret, in("r3") args[1], in("r4") args[2],
+            in("r5") args[3], in("r6") args[4], in("r7") f, in("r8") arg,
             options(nostack),
         );
     }

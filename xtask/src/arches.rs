@@ -37,6 +37,9 @@ pub struct Arch {
     /// Extra rustc flags for the freestanding builds of this target.
     #[serde(default)]
     pub rustflags: Vec<String>,
+    /// The linker in place of the recipe's rust-lld, where rust-lld cannot link the
+    /// target (powerpc64's ELFv1), and the Debian package that provides it.
+    pub linker: Option<Linker>,
     /// How to boot a real kernel of this architecture (tier `kernel`), where Debian
     /// ships one.
     pub kernel: Option<crate::kernel::KernelSpec>,
@@ -68,6 +71,15 @@ pub struct PeerSpec {
     /// into `target/capi` then, apart from the freestanding programs).
     #[serde(default)]
     pub capi_rustflags: Vec<String>,
+}
+
+/// A GNU linker that links a target rust-lld cannot (`-Clinker=<command>
+/// -Clinker-flavor=ld`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Linker {
+    pub command: String,
+    pub package: String,
 }
 
 /// Where a program runs.
@@ -185,16 +197,16 @@ mod tests {
         let names: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
         for name in [
             "x86_64", "i386", "aarch64", "arm", "thumb", "armv5te", "mips", "mipsel", "mips64", "mips64el", "s390x",
-            "ia64",
+            "riscv64", "loongarch64", "powerpc64le", "powerpc64", "powerpc", "ia64",
         ] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }
         // Every architecture with a Rust target runs under qemu-user; Debian ships a
-        // kernel for all but big-endian mips.
+        // kernel for all but big-endian mips and the big-endian powerpcs.
         for arch in arches.iter().filter(|arch| arch.rust_target.is_some()) {
             assert!(arch.qemu_user.is_some(), "{} has no qemu-user", arch.name);
-            let big_endian_mips = arch.name == "mips" || arch.name == "mips64";
-            assert_eq!(arch.kernel.is_some(), !big_endian_mips, "{}: kernel spec", arch.name);
+            let no_debian_kernel = ["mips", "mips64", "powerpc64", "powerpc"].contains(&arch.name.as_str());
+            assert_eq!(arch.kernel.is_some(), !no_debian_kernel, "{}: kernel spec", arch.name);
         }
     }
 

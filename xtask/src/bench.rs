@@ -10,6 +10,10 @@
 //!    The same program times thread spawn+join through clone3 (`freeclone::clone3`
 //!    against the raw clone3 floor and freeclone's `clone`) wherever the kernel has
 //!    clone3 (qemu-user answers ENOSYS: its row says so).
+//! 2b. Starting a program: `process::spawn_exec` + wait against `std::process::Command`
+//!    (glibc's posix_spawn) and fork+execve+waitpid, the parent holding 16 MiB, 256 MiB
+//!    and 1 GiB of touched memory (bench/spawn's `exec` mode, x86_64 glibc, native),
+//!    starting bench/minimal.
 //! 3. Code size: freeclone's clone and clone3 entries and out-of-line raw system calls from
 //!    bench/freestanding's symbol table, next to `__clone` in Debian's musl (and glibc's
 //!    `__clone` and `__clone3`) libc.a for the same architecture.
@@ -45,14 +49,17 @@ pub struct BenchArgs {
     arch: Option<Vec<String>>,
 }
 
-/// Rounds (one spawn of every variant each) per program: (threads, processes).
+/// Rounds (one spawn of every variant each) per program: (threads, processes), and per
+/// parent size of the exec benchmark (fork+exec of a 1 GiB parent takes tenths of a
+/// second here, 20 warm-up rounds included).
 struct Rounds {
     native: (usize, usize),
     emulated: (usize, usize),
+    exec: usize,
 }
 
-const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40) };
-const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500) };
+const QUICK: Rounds = Rounds { native: (2_000, 300), emulated: (200, 40), exec: 10 };
+const FULL: Rounds = Rounds { native: (20_000, 3_000), emulated: (5_000, 500), exec: 200 };
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// bench/freestanding's limit (`timeout`), far above a full run's 15 s.
@@ -66,6 +73,12 @@ const TARGET_OWNED_THREAD_RATIO: f64 = 0.60;
 /// freeclone::thread on a reused stack, against the floor.
 const TARGET_REUSED_THREAD_RATIO: f64 = 1.05;
 const TARGET_LIBC_RATIO: f64 = 1.00;
+/// spawn_exec + wait against std::process::Command (glibc's posix_spawn), 1 GiB parent.
+const TARGET_EXEC_COMMAND_RATIO: f64 = 1.00;
+/// spawn_exec + wait against fork + execve + waitpid, 1 GiB parent.
+const TARGET_EXEC_FORK_RATIO: f64 = 0.50;
+/// The parent sizes bench/spawn's exec benchmark holds, as its groups name them.
+const EXEC_PARENT_SIZES: [&str; 3] = ["16MiB", "256MiB", "1GiB"];
 const TARGET_STACK_BEYOND_ABI: u64 = 16;
 const TARGET_MINIMAL_X86_64: u64 = 4096;
 
@@ -102,8 +115,23 @@ fn musl_debian_arch(arch: &str) -> Option<(&'static str, &'static str)> {
         "mips64el" => ("mips64el", ""),
         "mips64" => ("mips64el", "mips64el: same source"),
         "s390x" => ("s390x", ""),
+        "riscv64" => ("riscv64", ""),
+        "loongarch64" => ("loong64", ""),
+        // musl's powerpc64 is ELFv2 in either byte order; Debian builds it for ppc64el.
+        "powerpc64le" => ("ppc64el", ""),
+        "powerpc64" => ("ppc64el", "ppc64el: same source, ELFv2"),
         _ => return None,
     })
+}
+
+/// The Debian suite with a musl-dev for `debian_arch` where bookworm has none (the
+/// suites the kernel tier takes these architectures' kernels from).
+fn musl_suite(debian_arch: &str) -> Option<&'static str> {
+    match debian_arch {
+        "riscv64" => Some("trixie"),
+        "loong64" => Some("sid"),
+        _ => None,
+    }
 }
 
 /// glibc's static library on this host, for the architectures it serves.
@@ -174,6 +202,32 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         native_runs.push(NativeRun { arch: build.arch, libc: build.libc, measured });
     }
 
+    // spawn_exec against posix_spawn and fork+exec: bench/spawn (glibc, x86_64) starts
+    // bench/minimal, a tiny static program.
+    let exec_run: Option<Result<Measured, String>> = std_binaries
+        .iter()
+        .find(|(build, _)| build.arch == "x86_64" && build.libc == "glibc")
+        .map(|(_, binary)| {
+            let minimal = arches
+                .iter()
+                .zip(&programs)
+                .find(|(arch, _)| arch.name == "x86_64")
+                .map(|(_, (_, minimal))| minimal.clone())
+                .unwrap_or_else(|| Err("bench/minimal was not built for x86_64".into()));
+            let measured = binary.clone().and_then(|binary| {
+                let minimal = minimal?;
+                timed("bench run: bench/spawn exec (x86_64 glibc)", || {
+                    let mut command = Command::new(&binary);
+                    command.arg("exec").arg(rounds.exec.to_string()).arg(&minimal);
+                    run_program("x86_64 glibc exec", &mut command)
+                })
+            });
+            if let Err(error) = &measured {
+                failures.push(format!("bench/spawn exec: {error}"));
+            }
+            measured
+        });
+
     let mut arch_runs: Vec<ArchRun> = Vec::new();
     for (arch, (freestanding, minimal)) in arches.iter().zip(programs) {
         let native = arch.runs_natively();
@@ -237,6 +291,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
         quick: args.quick,
         rounds: &rounds,
         native_runs: &native_runs,
+        exec_run: exec_run.as_ref(),
         arch_runs: &arch_runs,
         c_runs: &c_runs,
         musl: &musl,
@@ -324,6 +379,14 @@ fn musl_archives(arches: &[Arch]) -> Result<BTreeMap<String, MuslArchive>, Strin
         let library = match find_file(&dir, "libc.a") {
             Some(library) => library,
             None => {
+                let mut suite_apt;
+                let apt = match musl_suite(debian_arch) {
+                    Some(suite) => {
+                        suite_apt = Apt::for_suite(suite, debian_arch);
+                        &mut suite_apt
+                    }
+                    None => &mut apt,
+                };
                 let package = apt.qualified("musl-dev", debian_arch)?;
                 println!("setup: downloading {package} (musl's __clone for the code-size table)");
                 let version = apt.download_and_unpack(&package, &dir)?;
@@ -633,6 +696,9 @@ fn archive_symbol(archive: &Path, name: &str) -> Result<(u64, bool, Vec<u8>), St
         } else {
             let end = file
                 .symbols()
+                // Not the assembler's local labels (`.L0 `, which riscv64 keeps for
+                // relaxation) or mapping symbols (`$x`, `$d`).
+                .filter(|other| other.name().is_ok_and(|name| !name.starts_with(".L") && !name.starts_with('$')))
                 .filter(|other| other.section_index() == Some(index) && (other.address() & !1) > start)
                 .map(|other| other.address() & !1)
                 .min()
@@ -747,6 +813,8 @@ struct Report<'a> {
     quick: bool,
     rounds: &'a Rounds,
     native_runs: &'a [NativeRun],
+    /// bench/spawn's exec benchmark (x86_64, glibc), if the host could run it.
+    exec_run: Option<&'a Result<Measured, String>>,
     arch_runs: &'a [ArchRun],
     c_runs: &'a [(String, Result<MinimalRun, String>)],
     musl: &'a BTreeMap<String, MuslArchive>,
@@ -792,17 +860,19 @@ impl Report<'_> {
         let mode = if self.quick { "`--quick` (few rounds: rough figures)" } else { "full" };
         writeln!(
             out,
-            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}. Each round runs every \
+            "Run: {mode}; rounds natively {} thread / {} process, under qemu-user {} / {}, {} per parent size \
+             for spawn_exec. Each round runs every \
              variant once, in a fresh random order, timing each spawn alone; medians, spreads \
              (p10–p90) and ratios come from those samples, ratios taken round by round. A ratio \
              cell reads `median (95% CI of the median) [p10–p90]`.",
-            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1
+            self.rounds.native.0, self.rounds.native.1, self.rounds.emulated.0, self.rounds.emulated.1, self.rounds.exec
         )?;
         writeln!(out)?;
         self.spawn_table(out, "thread", "1. Thread spawn+join latency")?;
         self.clone3_table(out)?;
         self.thread_api_table(out)?;
         self.spawn_table(out, "process", "2. Process spawn+wait")?;
+        self.exec_table(out)?;
         self.code_size_table(out)?;
         self.binary_size_table(out)?;
         self.stack_table(out)?;
@@ -848,12 +918,14 @@ impl Report<'_> {
             };
             if ratio.median > TARGET_OWNED_THREAD_RATIO {
                 let faults = measured.faults("owned", "freeclone").unwrap_or(f64::NAN);
+                let alone = measured.time("owned", "stack-alone").map_or("—".to_string(), |stat| us(stat.median));
                 notes.push(format!(
                     "{} {}, freeclone::thread owned / std::thread = {:.3}: the same spawn+join on a reused \
-                     stack takes {} µs, so mapping the stack and its guard (mmap, mprotect), its first-touch \
-                     page faults ({faults:.2} a round) and the munmap after a thread ran on another CPU (a TLB \
-                     shootdown) cost {} µs a round here. std keeps pthread stacks in glibc's cache and maps \
-                     only its signal stack per thread.",
+                     stack takes {} µs, so the owned stack costs {} µs a round ({faults:.2} page faults). \
+                     Mapping it with its guard (mmap, mprotect), touching its top page and unmapping it, \
+                     with no thread, takes {alone} µs here; the rest comes with unmapping memory that a \
+                     thread used on another CPU. std keeps pthread stacks in glibc's cache and maps only \
+                     its signal stack per thread.",
                     run.arch,
                     run.libc,
                     ratio.median,
@@ -1027,6 +1099,56 @@ impl Report<'_> {
         writeln!(out)
     }
 
+    /// spawn_exec against posix_spawn and fork+exec over the parent's size.
+    fn exec_table(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "## 2b. Starting a program: spawn_exec + wait, by the parent's size")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "bench/spawn (std, glibc, x86_64, native) starts bench/minimal (a tiny static program) \
+             and waits for it, while holding 16 MiB, 256 MiB or 1 GiB of touched memory: \
+             `freeclone::process::spawn_exec` + `Child::wait` (CLONE_VM|CLONE_VFORK on its own \
+             64 KiB stack), `std::process::Command::status` (glibc's posix_spawn, also \
+             CLONE_VM|CLONE_VFORK) and `fork()` + `execve` + `waitpid` (fork copies the page tables \
+             and write-protects every page). Rounds interleaved as above, per parent size."
+        )?;
+        writeln!(out)?;
+        let measured = match self.exec_run {
+            None => return writeln!(out, "Not measured: needs an x86_64 host with x86_64 selected.\n"),
+            Some(Err(error)) => return writeln!(out, "Not measured: {}\n", first_line(error)),
+            Some(Ok(measured)) => measured,
+        };
+        writeln!(out, "| parent | spawn_exec µs | Command µs | fork+exec µs | spawn_exec / Command | spawn_exec / fork+exec |")?;
+        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        for size in EXEC_PARENT_SIZES {
+            let group = format!("exec-{size}");
+            let time = |variant: &str| measured.time(&group, variant).map_or("missing".to_string(), |stat| us(stat.median));
+            let ratio = |b: &str| measured.ratio(&group, "freeclone", b).map_or("missing".to_string(), ratio_cell);
+            writeln!(
+                out,
+                "| {size} | {} | {} | {} | {} | {} |",
+                time("freeclone"),
+                time("std-command"),
+                time("fork-exec"),
+                ratio("std-command"),
+                ratio("fork-exec")
+            )?;
+        }
+        writeln!(out)?;
+        let growth = |variant: &str| {
+            let small = measured.time("exec-16MiB", variant)?.median;
+            let large = measured.time("exec-1GiB", variant)?.median;
+            Some(large / small)
+        };
+        if let (Some(freeclone), Some(fork)) = (growth("freeclone"), growth("fork-exec")) {
+            writeln!(
+                out,
+                "From 16 MiB to 1 GiB, spawn_exec's median changes {freeclone:.2}x, fork+exec's {fork:.2}x.\n"
+            )?;
+        }
+        Ok(())
+    }
+
     /// Thread spawn+join through clone3, per architecture where it runs.
     fn clone3_table(&self, out: &mut String) -> std::fmt::Result {
         writeln!(out, "## 1b. Thread spawn+join through clone3")?;
@@ -1172,9 +1294,19 @@ impl Report<'_> {
                 Err(error) => writeln!(out, "| {} | {} | | | | | | | |", run.arch, first_line(error))?,
             }
         }
-        if let Some(archive) = self.musl.values().next() {
+        if !self.musl.is_empty() {
+            // bookworm's for most; riscv64's (trixie) and loong64's (sid) are newer.
+            let mut by_version: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (arch, archive) in self.musl {
+                by_version.entry(archive.version.as_str()).or_default().push(arch.as_str());
+            }
+            let versions: Vec<String> = if by_version.len() == 1 {
+                by_version.keys().map(|version| version.to_string()).collect()
+            } else {
+                by_version.iter().map(|(version, arches)| format!("{version} ({})", arches.join(", "))).collect()
+            };
             writeln!(out)?;
-            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", archive.version)?;
+            writeln!(out, "musl: Debian's musl-dev {}, the package of each architecture's Debian port.", versions.join("; "))?;
         }
         writeln!(out)
     }
@@ -1270,6 +1402,45 @@ impl Report<'_> {
         }
         if !any_native {
             writeln!(out, "- Spawn latency against the C library and the floor: not measured (x86_64/i386 not selected or not native).")?;
+        }
+        for (b, target, what, cause) in [
+            (
+                "std-command",
+                TARGET_EXEC_COMMAND_RATIO,
+                "spawn_exec/std::process::Command (glibc's posix_spawn) at or below 1.00",
+                "both are CLONE_VM|CLONE_VFORK clones, so the difference is the work around the clone \
+                 (spawn_exec maps, guards and unmaps a 64 KiB stack and reads 64 dispositions; glibc maps \
+                 and unmaps a stack without a guard and reads them too)",
+            ),
+            (
+                "fork-exec",
+                TARGET_EXEC_FORK_RATIO,
+                "spawn_exec/fork+execve at or below 0.50",
+                "fork copies the parent's page tables, which spawn_exec never does: see the table for \
+                 how fork's time grew with the parent here",
+            ),
+        ] {
+            match self.exec_run.map(|run| run.as_ref().map(|measured| measured.ratio("exec-1GiB", "freeclone", b))) {
+                Some(Ok(Some(stat))) => {
+                    let why = if stat.median <= target {
+                        String::new()
+                    } else if stat.lo95 <= target {
+                        "; the target lies inside the median's 95% CI: within this run's noise".to_string()
+                    } else {
+                        format!("; {cause}")
+                    };
+                    writeln!(
+                        out,
+                        "- {what} (parent holding 1 GiB, x86_64 glibc): {}: median {:.3} (95% CI {:.3}–{:.3}){why}.",
+                        verdict(stat.median <= target),
+                        stat.median,
+                        stat.lo95,
+                        stat.hi95
+                    )?;
+                }
+                Some(Err(error)) => writeln!(out, "- {what}: not measured ({}).", first_line(error))?,
+                _ => writeln!(out, "- {what}: not measured (needs an x86_64 host with x86_64 selected).")?,
+            }
         }
         let clone3_runs: Vec<String> = self
             .arch_runs

@@ -13,6 +13,23 @@ use crate::util::run_status;
 /// the README shows that file.
 pub const RECIPE_RUSTFLAGS: [&str; 3] = ["-Clinker=rust-lld", "-Crelocation-model=static", "-Ctarget-feature=+crt-static"];
 
+/// The recipe's flags for `arch`, as its line in examples/template's
+/// `.cargo/config.toml` says them: rust-lld, or the GNU linker its targets.toml names
+/// where rust-lld cannot link the target; then the target's extra flags.
+pub fn recipe_rustflags(arch: &Arch) -> Vec<String> {
+    let mut rustflags: Vec<String> = Vec::new();
+    match &arch.linker {
+        Some(linker) => {
+            rustflags.push(format!("-Clinker={}", linker.command));
+            rustflags.push("-Clinker-flavor=ld".to_string());
+        }
+        None => rustflags.push(RECIPE_RUSTFLAGS[0].to_string()),
+    }
+    rustflags.extend(RECIPE_RUSTFLAGS[1..].iter().map(|flag| flag.to_string()));
+    rustflags.extend(arch.rustflags.iter().cloned());
+    rustflags
+}
+
 /// The README's nightly flag for targets without a stable rust-std: `core` built from
 /// source (compiler_builtins comes with it; `entry!` supplies the memory functions).
 pub const NIGHTLY_BUILD_STD: &str = "-Zbuild-std=core";
@@ -44,8 +61,7 @@ pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: P
         .rust_target
         .as_deref()
         .ok_or_else(|| format!("{} has no Rust target", arch.name))?;
-    let mut rustflags: Vec<String> = RECIPE_RUSTFLAGS.iter().map(|flag| flag.to_string()).collect();
-    rustflags.extend(arch.rustflags.iter().cloned());
+    let rustflags = recipe_rustflags(arch);
     let mut command = Command::new("rustup");
     command
         .current_dir(root)

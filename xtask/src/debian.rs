@@ -157,6 +157,14 @@ impl Apt {
         }
     }
 
+    /// The names of the packages whose names match `pattern` (apt-cache's regular
+    /// expression), without their `:arch`.
+    pub fn package_names(&mut self, pattern: &str) -> Result<Vec<String>, String> {
+        self.refresh_lists();
+        let found = output_of(self.command("apt-cache").args(["search", "--names-only", pattern]))?;
+        Ok(found.lines().filter_map(|line| line.split_whitespace().next()).map(|name| name.split(':').next().unwrap_or(name).to_string()).collect())
+    }
+
     /// Downloads `package` (qualified) and unpacks it into `dir/tree`, replacing what
     /// `dir` held; returns the package's version.
     pub fn download_and_unpack(&mut self, package: &str, dir: &Path) -> Result<String, String> {

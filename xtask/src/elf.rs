@@ -184,6 +184,8 @@ pub(crate) mod tests {
             (elf::EM_MIPS, 64, Big, "mips64"),
             (elf::EM_MIPS, 64, Little, "mips64el"),
             (elf::EM_S390, 64, Big, "s390x"),
+            (elf::EM_RISCV, 64, Little, "riscv64"),
+            (elf::EM_LOONGARCH, 64, Little, "loongarch64"),
             (elf::EM_IA_64, 64, Little, "ia64"),
         ] {
             assert_eq!(architecture_name(identity(machine.0, class, order), 0).as_deref(), Ok(expected));

@@ -35,9 +35,18 @@ pub struct KernelSpec {
     /// Machine options for qemu-system (`-M virt`, `-cpu ...`).
     #[serde(default)]
     pub machine: Vec<String>,
+    /// The guest's memory, as qemu's `-m` takes it; [`DEFAULT_MEMORY`] if absent.
+    pub memory: Option<String>,
+    /// Kernel command-line parameters the machine needs, before init's arguments
+    /// (`initcall_blacklist=...` for a driver that breaks the boot there).
+    #[serde(default)]
+    pub kernel_args: Vec<String>,
     /// The serial console device the kernel writes to (ttyS0, ttyAMA0, ttysclp0).
     pub console: String,
 }
+
+/// qemu-system's `-m` where the spec names no memory size.
+pub const DEFAULT_MEMORY: &str = "256";
 
 /// The kernel image for `spec`, downloaded and extracted on first use.
 pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String> {
@@ -61,10 +70,20 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
     let from = spec.suite.as_deref().unwrap_or("bookworm");
     let metapackage = apt.qualified(&format!("linux-image-{}", spec.flavour), &spec.debian_arch)?;
     let package = apt.dependency(&metapackage, "linux-image-")?;
-    let package = apt.qualified(&package, &spec.debian_arch)?;
+    let mut package = apt.qualified(&package, &spec.debian_arch)?;
     eprintln!("kernel: downloading {package} (Debian's {} kernel from {from})", spec.flavour);
     let unpacked = dir.join("unpacked");
-    let mut version = apt.download_and_unpack(&package, &unpacked)?;
+    let mut version = match apt.download_and_unpack(&package, &unpacked) {
+        Ok(version) => version,
+        Err(error) => {
+            // A mirror may name a build in its index that it does not serve (measured:
+            // trixie's ppc64el 6.12.117 image answered 404 while 6.12.107 downloaded):
+            // the newest other build of the flavour that downloads.
+            let (older, version) = download_older_build(apt, spec, &package, &unpacked).map_err(|older| format!("{error}\n{older}"))?;
+            package = older;
+            version
+        }
+    };
     let mut source = package.clone();
     let mut vmlinuz = find_kernel_image(&unpacked.join("tree"));
     if vmlinuz.is_none() {
@@ -79,10 +98,45 @@ pub fn ensure_kernel(spec: &KernelSpec, apt: &mut Apt) -> Result<PathBuf, String
         source = binary;
     }
     let vmlinuz = vmlinuz.ok_or_else(|| format!("{source} holds no kernel image (boot/vmlinu*, usr/lib/modules/*/vmlinuz)"))?;
-    std::fs::copy(&vmlinuz, &image).map_err(|error| format!("cannot copy the kernel: {error}"))?;
+    let bytes = std::fs::read(&vmlinuz).map_err(|error| format!("{}: {error}", vmlinuz.display()))?;
+    let bytes = match unpack_efi_zboot(&bytes).map_err(|error| format!("{source}: {error}"))? {
+        Some(raw) => {
+            eprintln!("kernel: unpacked the EFI zboot image of {source} ({} bytes)", raw.len());
+            raw
+        }
+        None => bytes,
+    };
+    std::fs::write(&image, bytes).map_err(|error| format!("cannot write the kernel: {error}"))?;
     let _ = std::fs::remove_dir_all(&unpacked);
     std::fs::write(dir.join("package"), format!("{source} {version}\n")).map_err(|error| error.to_string())?;
     Ok(image)
+}
+
+/// The other builds of `spec`'s flavour that apt knows (`linux-image-<version>-<flavour>`),
+/// newest first, tried in turn after `failed` did not download; the package and its
+/// version for the first that does.
+fn download_older_build(apt: &mut Apt, spec: &KernelSpec, failed: &str, unpacked: &Path) -> Result<(String, String), String> {
+    let suffix = format!("-{}", spec.flavour);
+    let mut builds: Vec<String> = apt
+        .package_names(&format!("^linux-image-[0-9].*{suffix}$"))?
+        .into_iter()
+        .filter(|name| name.strip_prefix("linux-image-").and_then(|rest| rest.strip_suffix(&suffix)).is_some_and(|version| !version.contains('-')))
+        .filter(|name| !failed.starts_with(&format!("{name}:")) && name != failed)
+        .collect();
+    builds.sort_by_key(|name| std::cmp::Reverse(version_key(name)));
+    for build in builds {
+        let package = apt.qualified(&build, &spec.debian_arch)?;
+        eprintln!("kernel: trying {package} instead");
+        if let Ok(version) = apt.download_and_unpack(&package, unpacked) {
+            return Ok((package, version));
+        }
+    }
+    Err(format!("no other build of linux-image-*-{} downloads either", spec.flavour))
+}
+
+/// The numbers in a package name, in order: enough to order kernel builds by version.
+fn version_key(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_ascii_digit()).filter(|part| !part.is_empty()).filter_map(|part| part.parse().ok()).collect()
 }
 
 /// The kernel image in an unpacked package: `boot/vmlinu*` (the layout up to Linux
@@ -98,17 +152,63 @@ fn find_kernel_image(tree: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Writes a newc initramfs holding `/dev/console` and `program` as `/init`.
-pub fn write_initramfs(program: &Path, output: &Path) -> Result<(), String> {
+/// The raw kernel inside an EFI zboot image (`MZ`, then `zimg`: the payload's offset
+/// and size at 8 and 12, its compression's name at 24; Linux's
+/// drivers/firmware/efi/libstub/zboot-header.S) whose compression qemu's loader cannot
+/// undo (it unpacks gzip only; measured with QEMU 10.0.2: sid's loong64 kernel is
+/// zstd). `None` for any other image, which qemu loads as it is.
+pub fn unpack_efi_zboot(image: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    if image.len() < 32 || &image[0..2] != b"MZ" || &image[4..8] != b"zimg" {
+        return Ok(None);
+    }
+    let word = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().unwrap()) as usize;
+    let (offset, size) = (word(8), word(12));
+    let compression: String = image[24..32].iter().take_while(|&&byte| byte != 0).map(|&byte| byte as char).collect();
+    let payload = image
+        .get(offset..offset.saturating_add(size))
+        .ok_or_else(|| format!("EFI zboot image: payload {offset:#x}+{size:#x} past the end ({:#x} bytes)", image.len()))?;
+    match compression.as_str() {
+        "gzip" => Ok(None),
+        "zstd" => {
+            // One zstd frame (the build appends the raw size after it, which is not read).
+            use std::io::Read;
+            let mut raw = Vec::new();
+            let mut input = payload;
+            ruzstd::decoding::StreamingDecoder::new(&mut input)
+                .map_err(|error| format!("EFI zboot image: zstd payload: {error}"))?
+                .read_to_end(&mut raw)
+                .map_err(|error| format!("EFI zboot image: zstd payload: {error}"))?;
+            Ok(Some(raw))
+        }
+        other => Err(format!("EFI zboot image compressed with {other:?}, which neither qemu nor the xtask unpacks")),
+    }
+}
+
+/// Writes a newc initramfs holding `/dev/console`, `program` as `/init`, and each
+/// `(path, file)` of `extra_files` as an executable at `path` (relative, such as
+/// `bin/exit_status`; its directories are created).
+pub fn write_initramfs(program: &Path, extra_files: &[(&str, &Path)], output: &Path) -> Result<(), String> {
     use cpio::newc::Builder;
-    let init = std::fs::read(program).map_err(|error| format!("{}: {error}", program.display()))?;
-    let empty: &[u8] = &[];
-    let entries = vec![
-        (Builder::new("dev").mode(0o040755).nlink(2), std::io::Cursor::new(empty.to_vec())),
+    let read = |file: &Path| std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()));
+    let init = read(program)?;
+    let mut entries = vec![
+        (Builder::new("dev").mode(0o040755).nlink(2), std::io::Cursor::new(Vec::new())),
         // The kernel opens /dev/console as init's stdin, stdout and stderr.
         (Builder::new("dev/console").mode(0o020600).rdev_major(5).rdev_minor(1), std::io::Cursor::new(Vec::new())),
         (Builder::new("init").mode(0o100755), std::io::Cursor::new(init)),
     ];
+    let mut directories: Vec<String> = Vec::new();
+    for (path, file) in extra_files {
+        let mut directory = String::new();
+        for part in path.split('/').collect::<Vec<_>>().split_last().map_or(&[][..], |(_, parents)| parents) {
+            directory = if directory.is_empty() { part.to_string() } else { format!("{directory}/{part}") };
+            if directory != "dev" && !directories.contains(&directory) {
+                directories.push(directory.clone());
+                entries.push((Builder::new(&directory).mode(0o040755).nlink(2), std::io::Cursor::new(Vec::new())));
+            }
+        }
+        entries.push((Builder::new(path).mode(0o100755), std::io::Cursor::new(read(file)?)));
+    }
     let file = File::create(output).map_err(|error| format!("{}: {error}", output.display()))?;
     cpio::write_cpio(entries.into_iter(), file).map_err(|error| format!("writing {}: {error}", output.display()))?;
     Ok(())
@@ -121,7 +221,9 @@ pub fn write_initramfs(program: &Path, output: &Path) -> Result<(), String> {
 pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_line: &str) -> Command {
     let mut command = Command::new(&spec.qemu_system);
     command
-        .args(["-m", "256", "-display", "none", "-serial", "stdio", "-no-reboot", "-monitor", "none"])
+        .arg("-m")
+        .arg(spec.memory.as_deref().unwrap_or(DEFAULT_MEMORY))
+        .args(["-display", "none", "-serial", "stdio", "-no-reboot", "-monitor", "none"])
         .args(&spec.machine)
         .arg("-kernel")
         .arg(kernel)
@@ -133,18 +235,19 @@ pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_
 }
 
 /// Everything a boot needs, in one step: the kernel (downloaded on first use), the
-/// initramfs with `program` as `/init` written to `initramfs`, and the qemu-system
-/// command that passes `init_args` to it.
+/// initramfs with `program` as `/init` (and `extra_files` as [`write_initramfs`] says)
+/// written to `initramfs`, and the qemu-system command that passes `init_args` to it.
 pub fn prepare_boot(
     spec: &KernelSpec,
     program: &Path,
+    extra_files: &[(&str, &Path)],
     init_args: &[String],
     initramfs: &Path,
     apt: &mut Apt,
 ) -> Result<Command, String> {
     let command_line = command_line(spec, init_args)?;
     let image = ensure_kernel(spec, apt)?;
-    write_initramfs(program, initramfs)?;
+    write_initramfs(program, extra_files, initramfs)?;
     Ok(boot_command(spec, &image, initramfs, &command_line))
 }
 
@@ -161,7 +264,8 @@ pub const COMMAND_LINE_LIMIT: usize = 1024;
 /// notices and worse (its `Linux version` banner first, which tells [`Console`] where
 /// the firmware's output ends) and none of its info chatter; timestamps on the
 /// kernel's lines, which is how [`Console`] tells them from the program's; a panic
-/// reboots at once (qemu then exits: `-no-reboot`); and after ` -- `, init's arguments.
+/// reboots at once (qemu then exits: `-no-reboot`); the spec's own parameters; and
+/// after ` -- `, init's arguments.
 ///
 /// The kernel splits its command line at white space, except inside double quotes,
 /// which it removes: an argument with white space is quoted. It has no escape for a
@@ -169,6 +273,10 @@ pub const COMMAND_LINE_LIMIT: usize = 1024;
 /// more than [`MAX_INIT_ARGUMENTS`] and a line of [`COMMAND_LINE_LIMIT`] bytes or more.
 pub fn command_line(spec: &KernelSpec, init_args: &[String]) -> Result<String, String> {
     let mut line = format!("console={} loglevel=6 printk.time=1 panic=-1", spec.console);
+    for parameter in &spec.kernel_args {
+        line.push(' ');
+        line.push_str(parameter);
+    }
     if init_args.len() > MAX_INIT_ARGUMENTS {
         return Err(format!(
             "{} arguments for the program, and the kernel passes at most {MAX_INIT_ARGUMENTS} to init (MAX_INIT_ARGS)",
@@ -345,12 +453,55 @@ mod tests {
             qemu_system: "qemu-system-aarch64".into(),
             qemu_package: "qemu-system-arm".into(),
             machine: Vec::new(),
+            memory: None,
+            kernel_args: Vec::new(),
             console: console.into(),
         }
     }
 
+    #[test]
+    fn command_line_puts_the_spec_parameters_before_init_arguments() {
+        let spec = KernelSpec { kernel_args: args(&["initcall_blacklist=i8042_init"]), ..spec("ttyS0") };
+        assert_eq!(
+            command_line(&spec, &args(&["3"])).unwrap(),
+            "console=ttyS0 loglevel=6 printk.time=1 panic=-1 initcall_blacklist=i8042_init -- 3"
+        );
+    }
+
+    #[test]
+    fn efi_zboot_images_are_unpacked_unless_qemu_can() {
+        let raw = b"MZ raw kernel image".repeat(100);
+        let mut compressed = Vec::new();
+        ruzstd::encoding::compress(&raw[..], &mut compressed, ruzstd::encoding::CompressionLevel::Fastest);
+        let zboot = |name: &[u8; 4], payload: &[u8]| {
+            let mut image = vec![0u8; 64];
+            image[0..2].copy_from_slice(b"MZ");
+            image[4..8].copy_from_slice(b"zimg");
+            image[8..12].copy_from_slice(&64u32.to_le_bytes());
+            image[12..16].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+            image[24..28].copy_from_slice(name);
+            image.extend_from_slice(payload);
+            image.extend_from_slice(&(raw.len() as u32).to_le_bytes()); // the size the build appends
+            image
+        };
+        assert_eq!(unpack_efi_zboot(&zboot(b"zstd", &compressed)).unwrap(), Some(raw.clone()));
+        assert_eq!(unpack_efi_zboot(&zboot(b"gzip", b"anything")).unwrap(), None);
+        assert!(unpack_efi_zboot(&zboot(b"lzma", b"anything")).unwrap_err().contains("\"lzma\""));
+        assert_eq!(unpack_efi_zboot(&raw).unwrap(), None);
+        let mut truncated = zboot(b"zstd", &compressed);
+        truncated.truncate(70);
+        assert!(unpack_efi_zboot(&truncated).unwrap_err().contains("past the end"));
+    }
+
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    #[test]
+    fn kernel_builds_order_by_their_numbers_not_their_text() {
+        let mut builds = vec!["linux-image-6.12.99+deb13-powerpc64le", "linux-image-6.12.117+deb13-powerpc64le", "linux-image-6.12.107+deb13-powerpc64le"];
+        builds.sort_by_key(|name| std::cmp::Reverse(version_key(name)));
+        assert_eq!(builds, ["linux-image-6.12.117+deb13-powerpc64le", "linux-image-6.12.107+deb13-powerpc64le", "linux-image-6.12.99+deb13-powerpc64le"]);
     }
 
     #[test]

@@ -78,6 +78,13 @@ struct TestArgs {
     tier: Option<Vec<Tier>>,
 }
 
+/// Where the kernel tier's initramfs holds examples/exit_status, which the conformance
+/// program's process cases start (it looks there when [`EXIT_STATUS_VARIABLE`] is unset).
+pub(crate) const EXIT_STATUS_IN_INITRAMFS: &str = "bin/exit_status";
+/// The environment variable that gives the conformance program examples/exit_status's
+/// path on the user and native tiers.
+pub(crate) const EXIT_STATUS_VARIABLE: &str = "FREECLONE_EXIT_STATUS";
+
 /// Per run, at most this long: a hang shows as a failed run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -213,11 +220,24 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             }
         };
         results.push(check_cfi(&arch.name, &binary));
+        // The program the process cases start with spawn_exec.
+        let exit_status = timed(&format!("build exit_status {}", arch.name), || {
+            build::freestanding(root, arch, Program::Example("exit_status"))
+        });
+        let exit_status = match exit_status {
+            Ok(binary) => Some(binary),
+            Err(error) => {
+                results.push(RunResult::error(&arch.name, "build", error));
+                None
+            }
+        };
+        let extra_files: Vec<(&str, &Path)> =
+            exit_status.iter().map(|binary| (EXIT_STATUS_IN_INITRAMFS, binary.as_path())).collect();
         for &tier in &tiers {
             if tier == Tier::Kernel {
                 if let Some(spec) = &arch.kernel {
                     let result = timed(&format!("run {} kernel", arch.name), || {
-                        match boot_command(&kernel_dir(root, arch), spec, &binary, "conformance", &[], &mut apt) {
+                        match boot_command(&kernel_dir(root, arch), spec, &binary, &extra_files, "conformance", &[], &mut apt) {
                             Ok(mut command) => run_conformance(&arch.name, "kernel", &mut command, RUN_TIMEOUT),
                             Err(error) => RunResult::error(&arch.name, "kernel", error),
                         }
@@ -227,6 +247,9 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
                 continue;
             }
             let Some(mut command) = arch.direct_command(tier, &binary) else { continue };
+            if let Some(exit_status) = &exit_status {
+                command.env(EXIT_STATUS_VARIABLE, exit_status);
+            }
             let result = timed(&format!("run {} {}", arch.name, tier.name()), || {
                 run_conformance(&arch.name, tier.name(), &mut command, RUN_TIMEOUT)
             });
@@ -390,17 +413,19 @@ fn kernel_dir(root: &Path, arch: &Arch) -> PathBuf {
 }
 
 /// The qemu-system command that boots a kernel as `spec` says with `program` as /init
-/// and `init_args` as its arguments, the initramfs `name`.cpio written to `dir`.
+/// (and `extra_files` in the initramfs) and `init_args` as its arguments, the initramfs
+/// `name`.cpio written to `dir`.
 pub(crate) fn boot_command(
     dir: &Path,
     spec: &kernel::KernelSpec,
     program: &Path,
+    extra_files: &[(&str, &Path)],
     name: &str,
     init_args: &[String],
     apt: &mut debian::Apt,
 ) -> Result<Command, String> {
     std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-    kernel::prepare_boot(spec, program, init_args, &dir.join(format!("{name}.cpio")), apt)
+    kernel::prepare_boot(spec, program, extra_files, init_args, &dir.join(format!("{name}.cpio")), apt)
 }
 
 impl RunResult {
@@ -552,7 +577,7 @@ fn demo(root: &Path, selection: &Selection) -> Result<(), String> {
                     show_demo_run(&arch.name, Tier::Native, &mut command, &mut failures);
                 }
                 if let Some(spec) = &arch.kernel {
-                    match boot_command(&kernel_dir(root, arch), spec, &binary, "uts_namespace", &[], &mut apt) {
+                    match boot_command(&kernel_dir(root, arch), spec, &binary, &[], "uts_namespace", &[], &mut apt) {
                         Ok(mut command) => show_demo_run(&arch.name, Tier::Kernel, &mut command, &mut failures),
                         Err(error) => failures.push(format!("{} kernel: {error}", arch.name)),
                     }

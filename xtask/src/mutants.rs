@@ -535,6 +535,9 @@ struct Gate {
     arches: Vec<Arch>,
     apt: debian::Apt,
     baselines: BTreeMap<TestRun, Baseline>,
+    /// examples/exit_status per architecture, built once from the unmutated workspace:
+    /// the program the conformance program's spawn_exec cases start.
+    exit_status: BTreeMap<String, Option<PathBuf>>,
 }
 
 impl Gate {
@@ -570,6 +573,7 @@ impl Gate {
             arches,
             apt: debian::Apt::default(),
             baselines: BTreeMap::new(),
+            exit_status: BTreeMap::new(),
         })
     }
 
@@ -666,10 +670,24 @@ impl Gate {
             TestTier::Cfi => return crate::check_cfi(&arch.name, binary),
             other => unreachable!("tier {} runs no program", other.name()),
         };
+        let root = self.root.clone();
+        let exit_status = self
+            .exit_status
+            .entry(arch.name.clone())
+            .or_insert_with(|| match build::freestanding(&root, &arch, Program::Example("exit_status")) {
+                Ok(binary) => Some(binary),
+                Err(error) => {
+                    println!("build: examples/exit_status for {}: {error}; the spawn_exec cases will say so", arch.name);
+                    None
+                }
+            })
+            .clone();
         if tier == Tier::Kernel {
             let spec = arch.kernel.as_ref().expect("validated: the architecture has a kernel");
             let dir = self.kernel_dir.join(&arch.name);
-            return match crate::boot_command(&dir, spec, binary, "conformance", filters, &mut self.apt) {
+            let extra_files: Vec<(&str, &Path)> =
+                exit_status.iter().map(|binary| (crate::EXIT_STATUS_IN_INITRAMFS, binary.as_path())).collect();
+            return match crate::boot_command(&dir, spec, binary, &extra_files, "conformance", filters, &mut self.apt) {
                 Ok(mut command) => crate::run_conformance(&arch.name, "kernel", &mut command, KERNEL_TIMEOUT),
                 Err(error) => RunResult::error(&arch.name, "kernel", error),
             };
@@ -677,6 +695,9 @@ impl Gate {
         match arch.direct_command(tier, binary) {
             Some(mut command) => {
                 command.args(filters);
+                if let Some(exit_status) = &exit_status {
+                    command.env(crate::EXIT_STATUS_VARIABLE, exit_status);
+                }
                 crate::run_conformance(&arch.name, tier.name(), &mut command, USER_NATIVE_TIMEOUT)
             }
             None => RunResult::error(&arch.name, tier.name(), format!("this machine cannot run {} on tier {}", arch.name, tier.name())),
@@ -1142,7 +1163,7 @@ quick = true
     #[test]
     fn every_architecture_folder_and_the_portable_layer_have_mutants() {
         let mutants = load(&root(), &known()).unwrap();
-        for folder in ["x86_64", "i386", "aarch64", "arm", "mips", "mips64", "s390x", "ia64"] {
+        for folder in ["x86_64", "i386", "aarch64", "arm", "mips", "mips64", "s390x", "riscv64", "loongarch64", "ia64"] {
             let count = mutants.iter().filter(|mutant| mutant.file.starts_with(&format!("arch/{folder}/"))).count();
             assert!(count >= 3, "arch/{folder} has {count} mutants, fewer than 3");
         }

@@ -267,7 +267,7 @@ fn init_arguments(spec: &KernelSpec, binary: &Path, header: &BinaryHeader, args:
 /// the console's last word into the exit status.
 fn run_on_kernel(spec: &KernelSpec, binary: &Path, init_args: &[String], timeout: Option<Duration>) -> Result<u8, RunError> {
     let scratch = ScratchDir::new().map_err(failed)?;
-    let mut boot = kernel::prepare_boot(spec, binary, init_args, &scratch.0.join("initramfs.cpio"), &mut Apt::default()).map_err(failed)?;
+    let mut boot = kernel::prepare_boot(spec, binary, &[], init_args, &scratch.0.join("initramfs.cpio"), &mut Apt::default()).map_err(failed)?;
     // qemu's own messages (stderr) go straight to the user's terminal.
     let mut qemu = boot
         .stdin(Stdio::null())

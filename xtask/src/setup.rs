@@ -50,9 +50,15 @@ pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
 }
 
 /// The Debian packages that provide the commands `needs` names for `arches` (qemu-user,
-/// qemu-system, ia64 binutils), installed unless the commands are already on PATH.
+/// qemu-system, ia64 binutils) and the linkers that `arches` build with where rust-lld
+/// cannot (powerpc64's binutils), installed unless the commands are already on PATH.
 pub fn install_tools(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     let mut packages: Vec<(String, String)> = Vec::new();
+    for linker in arches.iter().filter_map(|arch| arch.linker.as_ref()) {
+        if !command_exists(&linker.command) {
+            packages.push((linker.package.clone(), linker.command.clone()));
+        }
+    }
     if needs.qemu_user {
         for arch in arches {
             if let Some(qemu) = &arch.qemu_user

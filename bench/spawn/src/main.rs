@@ -13,9 +13,16 @@
 //! - `process`: a fork-like clone(SIGCHLD) on the same stack + waitpid, against the C
 //!   library's `fork()` + waitpid, its `clone()`, and the floor.
 //! - `owned`: `freeclone::thread` with a stack of its own, mapped (with its guard),
-//!   spawned, joined and unmapped every round, against `std::thread::spawn` + `join`.
+//!   spawned, joined and unmapped every round, against `std::thread::spawn` + `join`;
+//!   and such a stack mapped, touched and unmapped alone, with no thread.
 //! - `reused`: `freeclone::thread` on one owned stack that each join gives back for the
 //!   next spawn, against the floor on a stack of the same kind.
+//!
+//! `bench-spawn exec ROUNDS PROGRAM`: starting the static `PROGRAM` and waiting for it,
+//! with the parent holding 16 MiB, 256 MiB and 1 GiB of touched memory (groups
+//! `exec-16MiB`, ...): `freeclone::process::spawn_exec` + `Child::wait`, against
+//! `std::process::Command::status` (glibc's `posix_spawn`, `CLONE_VM|CLONE_VFORK`) and
+//! `fork()` + `execve` + `waitpid` (which copies the parent's page tables).
 
 use std::ffi::{c_int, c_void};
 use std::ptr::null_mut;
@@ -56,6 +63,9 @@ impl std::fmt::Write for Out {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("exec") {
+        return exec_benchmark(&args);
+    }
     let count = |index: usize| -> usize {
         args.get(index).and_then(|text| text.parse().ok()).unwrap_or_else(|| {
             eprintln!("usage: bench-spawn THREAD_ROUNDS PROCESS_ROUNDS");
@@ -236,7 +246,16 @@ fn thread_api(rounds: usize, out: &mut Out) {
         handle.join();
     };
     let mut std_op = || std::thread::spawn(|| {}).join().expect("std::thread");
-    print_rounds(out, "owned", &["freeclone", "std::thread"], rounds, &mut [&mut owned_op, &mut std_op]);
+    // What the owned stack alone costs: map it with its guard, touch its top page as
+    // the packet does, unmap it; no thread.
+    let mut stack_alone_op = || {
+        let mut stack = freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
+        let area = stack.area();
+        let last = area.len() - 1;
+        area[last] = std::mem::MaybeUninit::new(1);
+    };
+    let names = ["freeclone", "std::thread", "stack-alone"];
+    print_rounds(out, "owned", &names, rounds, &mut [&mut owned_op, &mut std_op, &mut stack_alone_op]);
 
     let new_stack = || freeclone::stack::Stack::new(freeclone::stack::Stack::DEFAULT_SIZE).expect("Stack::new");
     let mut kept = Some(ThreadStack::from(new_stack()));
@@ -255,4 +274,63 @@ fn thread_api(rounds: usize, out: &mut Out) {
         join(&ctid, &mut count);
     };
     print_rounds(out, "reused", &["freeclone", "floor"], rounds, &mut [&mut reused_op, &mut floor_op]);
+}
+
+/// The parent sizes of the exec benchmark: (group suffix, MiB).
+const PARENT_SIZES: [(&str, usize); 3] = [("16MiB", 16), ("256MiB", 256), ("1GiB", 1024)];
+
+fn exec_benchmark(args: &[String]) {
+    let (Some(rounds), Some(program)) = (args.get(2).and_then(|text| text.parse::<usize>().ok()), args.get(3)) else {
+        eprintln!("usage: bench-spawn exec ROUNDS PROGRAM");
+        std::process::exit(2)
+    };
+    let libc_name = if cfg!(target_env = "musl") { "musl" } else { "glibc" };
+    println!("meta arch={} libc={libc_name}", std::env::consts::ARCH);
+    let path = std::ffi::CString::new(program.as_str()).expect("a path without NUL");
+    let argv = freeclone::sys::CStrArrayBuf::new([path.as_c_str()]);
+    let envp = freeclone::sys::CStrArray::EMPTY;
+    // fork()'s child may not allocate (other threads' locks): its argv is made here.
+    let raw_argv = [path.as_ptr(), std::ptr::null()];
+    let raw_envp = [std::ptr::null::<libc::c_char>()];
+    let mut out = Out(String::new());
+    for (label, mebibytes) in PARENT_SIZES {
+        // Touched page by page, so that the parent really maps all of it.
+        let mut memory = vec![0u8; mebibytes << 20];
+        for page in memory.chunks_mut(4096) {
+            page[0] = 1;
+        }
+        std::hint::black_box(&mut memory);
+        let mut freeclone_op = || {
+            let mut child = freeclone::process::spawn_exec(&path, &argv, envp).unwrap_or_else(|errno| {
+                eprintln!("spawn_exec {program}: {errno}");
+                std::process::exit(1)
+            });
+            let status = child.wait().expect("wait");
+            assert!(status.success(), "{program} ended with {status}");
+        };
+        let mut command_op = || {
+            let status = std::process::Command::new(program).env_clear().status().expect("std::process::Command");
+            assert!(status.success(), "{program} ended with {status}");
+        };
+        let mut fork_op = || {
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                unsafe {
+                    libc::execve(path.as_ptr(), raw_argv.as_ptr(), raw_envp.as_ptr());
+                    libc::_exit(127);
+                }
+            }
+            check(pid, "fork()");
+            wait_for(pid);
+        };
+        let (mut samples, faults) = interleave(rounds, &mut [&mut freeclone_op, &mut command_op, &mut fork_op]);
+        let group = format!("exec-{label}");
+        let names = ["freeclone", "std-command", "fork-exec"];
+        let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
+        let mut scratch = vec![0.0; rounds];
+        measure::print_group(&mut out, &group, &names, &mut views, &mut scratch).unwrap();
+        measure::print_faults(&mut out, &group, &names, &faults, rounds).unwrap();
+        drop(memory);
+    }
+    print!("{}", out.0);
 }

@@ -531,7 +531,7 @@ pub fn remember_program(args: &freeclone::rt::Args) {
     }
 }
 
-fn program() -> Option<&'static CStr> {
+pub fn program() -> Option<&'static CStr> {
     let program = PROGRAM.load(Ordering::Relaxed);
     // SAFETY: stored from a 'static `CStr` of the kernel's argv.
     (!program.is_null()).then(|| unsafe { CStr::from_ptr(program) })

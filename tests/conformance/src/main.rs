@@ -14,6 +14,7 @@ mod harness;
 mod init_calls;
 mod matrix;
 mod namespaces;
+mod process;
 mod raw;
 mod sharing;
 mod termination;
@@ -84,7 +85,7 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register))
+    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(process::CASES))
 }
 
 /// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`

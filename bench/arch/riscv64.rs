@@ -1,0 +1,45 @@
+//! riscv64: `ecall` with the number in a7 and the arguments in a0..a4; clone's kernel
+//! order is flags, stack, ptid, tls, ctid, and clone3's args, size. The kernel
+//! preserves every register but a0, in the child too, so `f` and `arg` wait in any
+//! other register.
+
+use core::arch::asm;
+use core::ffi::{c_int, c_void};
+
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, clone_args};
+
+use super::CloneFn;
+
+/// RISC-V psABI: sp 16-aligned at a call, the return address in ra.
+pub const ABI_FRAME_AT_FN_ENTRY: usize = 0;
+
+pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
+    unsafe { trap_and_run(__NR_clone as usize, [flags, stack as usize, 0, 0, ctid as usize], f, arg) }
+}
+
+pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
+    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
+}
+
+/// The system call `nr` with `args`; in the child (0), `f(arg)` and SYS_exit.
+#[inline(never)]
+unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
+    let ret: isize;
+    unsafe {
+        asm!(
+            "ecall",
+            "bnez a0, 2f",
+            "mv a0, {arg}",
+            "jalr {f}",
+            "li a7, {exit}",
+            "ecall",
+            "2:",
+            exit = const __NR_exit,
+            arg = in(reg) arg, f = in(reg) f,
+            inlateout("a0") args[0] => ret, in("a1") args[1], in("a2") args[2], in("a3") args[3],
+            in("a4") args[4], in("a7") nr,
+            options(nostack),
+        );
+    }
+    ret
+}

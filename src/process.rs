@@ -1,0 +1,823 @@
+//! Child processes without hand-written unsafe code: [`Builder`] runs a Rust closure in
+//! a fork-like child (a copy of the caller's memory), [`spawn_exec`] and [`Exec`] start
+//! a program the way `posix_spawn` does (`CLONE_VM|CLONE_VFORK` on a small stack of its
+//! own, so the cost does not grow with the caller's memory), and [`Child`] waits for,
+//! signals and reports on either, through a PID file descriptor when asked for one.
+//!
+//! ```no_run
+//! use freeclone::process::{self, Action, Exec};
+//! use freeclone::sys::CStrArrayBuf;
+//!
+//! // An init starting a service on the console, in a session of its own.
+//! let argv = CStrArrayBuf::new([c"/sbin/getty", c"console"]);
+//! let envp = CStrArrayBuf::new([c"TERM=linux"]);
+//! let actions = [Action::Setsid, Action::Chdir(c"/")];
+//! let mut service = Exec::new(c"/sbin/getty", &argv, &envp).actions(&actions).spawn()?;
+//! let status = service.wait()?; // an ExitStatus, which prints as std's does
+//! # let _ = status;
+//!
+//! // Without options:
+//! let mut child = process::spawn_exec(c"/bin/true", &CStrArrayBuf::new([c"true"]), &envp)?;
+//! assert!(child.wait()?.success());
+//! # Ok::<(), freeclone::Errno>(())
+//! ```
+
+use core::ffi::{CStr, c_int, c_void};
+use core::fmt;
+use core::mem::ManuallyDrop;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
+
+use crate::flags::{
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_INTO_CGROUP, CLONE_NEWTIME, CLONE_PARENT,
+    CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL,
+};
+use crate::signal::{SIGCHLD, SIGKILL, SIGSTOP};
+use crate::stack::Stack;
+use crate::sys::{self, CStrArray, SignalDisposition, SignalSet};
+use crate::{CloneArgs, Errno, pid_t};
+
+/// How a child ended, from its raw wait status (the `status` of `wait4(2)`): an exit
+/// status, or the signal that killed it.
+///
+/// ```
+/// use freeclone::process::ExitStatus;
+/// let exited = ExitStatus::from_raw(3 << 8);
+/// assert_eq!((exited.code(), exited.signal(), exited.success()), (Some(3), None, false));
+/// assert_eq!(exited.to_string(), "exit status: 3");
+/// let killed = ExitStatus::from_raw(9);
+/// assert_eq!((killed.code(), killed.signal(), killed.core_dumped()), (None, Some(9), false));
+/// assert_eq!(ExitStatus::from_raw(11 | 0x80).to_string(), "signal: 11 (core dumped)");
+/// assert!(ExitStatus::from_raw(0).success());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExitStatus(c_int);
+
+impl ExitStatus {
+    /// The status from a raw wait status, as `wait4(2)` stores it.
+    pub const fn from_raw(raw: c_int) -> Self {
+        ExitStatus(raw)
+    }
+
+    /// The raw wait status.
+    pub const fn into_raw(self) -> c_int {
+        self.0
+    }
+
+    /// The exit status (`WEXITSTATUS`, 0 to 255) if the child exited, `None` if a
+    /// signal ended it.
+    pub const fn code(self) -> Option<c_int> {
+        sys::exit_status(self.0)
+    }
+
+    /// The signal that ended the child (`WTERMSIG`), if one did.
+    pub const fn signal(self) -> Option<c_int> {
+        sys::termination_signal(self.0)
+    }
+
+    /// Whether a signal ended the child and it dumped core (`WCOREDUMP`).
+    pub const fn core_dumped(self) -> bool {
+        self.signal().is_some() && self.0 & 0x80 != 0
+    }
+
+    /// Whether the child exited with status 0.
+    pub const fn success(self) -> bool {
+        matches!(self.code(), Some(0))
+    }
+}
+
+impl fmt::Display for ExitStatus {
+    /// As std's: `exit status: 3`, `signal: 9`, `signal: 11 (core dumped)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.code(), self.signal()) {
+            (Some(code), _) => write!(f, "exit status: {code}"),
+            (None, Some(signal)) if self.core_dumped() => write!(f, "signal: {signal} (core dumped)"),
+            (None, Some(signal)) => write!(f, "signal: {signal}"),
+            (None, None) => write!(f, "unrecognised wait status: {:#x}", self.0),
+        }
+    }
+}
+
+/// A child process started by [`Builder`] or [`Exec`].
+///
+/// **Drop** closes the PID file descriptor, if there is one, and does nothing else: it
+/// neither waits for nor kills the child (as `std::process::Child`). A child that ends
+/// after its `Child` is dropped stays a zombie until something reaps it (a
+/// `wait4(-1, ...)` of the program, or the parent's own exit, after which init reaps
+/// it).
+#[derive(Debug)]
+pub struct Child {
+    pid: pid_t,
+    /// The PID file descriptor, owned; -1 without one.
+    pidfd: c_int,
+    /// Set once the child has been reaped: its PID may then belong to another process.
+    status: Option<ExitStatus>,
+}
+
+impl Child {
+    fn new(pid: pid_t, pidfd: c_int) -> Self {
+        Child { pid, pidfd, status: None }
+    }
+
+    /// The child's process ID (in the caller's PID namespace).
+    pub fn pid(&self) -> pid_t {
+        self.pid
+    }
+
+    /// The child's PID file descriptor, if it was started with
+    /// [`pidfd(true)`](Builder::pidfd): borrowed, for `poll` (readable once the child
+    /// has ended), `setns` or `waitid(P_PIDFD)`. The `Child` owns it and closes it on
+    /// drop: do not close it yourself.
+    pub fn pidfd(&self) -> Option<c_int> {
+        (self.pidfd >= 0).then_some(self.pidfd)
+    }
+
+    /// Waits for the child to end and reaps it. A second call returns the same status
+    /// without a system call.
+    ///
+    /// # Errors
+    /// `ECHILD` if the child is not the caller's to wait for: created with
+    /// `CLONE_PARENT` (it is the caller's parent's child), or reaped by someone else (a
+    /// `wait4(-1, ...)` elsewhere, or `SIGCHLD` set to be ignored, which reaps children
+    /// automatically).
+    pub fn wait(&mut self) -> Result<ExitStatus, Errno> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        loop {
+            match sys::wait4(self.pid, sys::WALL) {
+                Ok((_, raw)) => return Ok(*self.status.insert(ExitStatus::from_raw(raw))),
+                Err(Errno::EINTR) => continue,
+                Err(errno) => return Err(errno),
+            }
+        }
+    }
+
+    /// Reaps the child if it has ended (`Some` with its status, cached as for
+    /// [`wait`](Child::wait)), or returns `None` at once if it still runs.
+    ///
+    /// # Errors
+    /// As [`wait`](Child::wait).
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, Errno> {
+        if let Some(status) = self.status {
+            return Ok(Some(status));
+        }
+        match sys::wait4(self.pid, sys::WALL | sys::WNOHANG)? {
+            (0, _) => Ok(None),
+            (_, raw) => Ok(Some(*self.status.insert(ExitStatus::from_raw(raw)))),
+        }
+    }
+
+    /// Sends `signal` to the child (0: only checks that it could be sent).
+    ///
+    /// With a PID file descriptor it goes through `pidfd_send_signal`, which reaches
+    /// this child or nobody. Without one it is `kill(pid, signal)`, which is as safe
+    /// while the child is unreaped (a zombie keeps its PID) but would reach a stranger
+    /// if something else reaped the child and its PID was reused. Once this `Child` has
+    /// reaped the child ([`wait`](Child::wait) or [`try_wait`](Child::try_wait)), `kill`
+    /// makes no system call and returns `ESRCH`: the PID may already be another
+    /// process's.
+    ///
+    /// # Errors
+    /// `ESRCH` once the child has been reaped; `EINVAL` for an invalid signal; `EPERM`
+    /// if the child changed its credentials beyond the caller's reach.
+    pub fn kill(&self, signal: c_int) -> Result<(), Errno> {
+        if self.status.is_some() {
+            return Err(Errno::ESRCH);
+        }
+        match self.pidfd() {
+            Some(pidfd) => sys::pidfd_send_signal(pidfd, signal),
+            None => sys::kill(self.pid, signal),
+        }
+    }
+}
+
+impl Drop for Child {
+    /// Closes the PID file descriptor; the child goes on (see [`Child`]).
+    fn drop(&mut self) {
+        if self.pidfd >= 0 {
+            // SAFETY: the Child owns its pidfd, and nothing uses it after this.
+            let _ = unsafe { sys::close(self.pidfd) };
+        }
+    }
+}
+
+/// Flags [`Builder`] refuses (`EINVAL`, before any system call), each because it would
+/// make the child share what a child with its own copy of memory must not:
+/// - `CLONE_VM`: the child would run on, and write into, the caller's memory while the
+///   caller runs too (use threads, or [`spawn_exec`] whose child runs only
+///   freeclone's code).
+/// - `CLONE_FILES`: the child's copies of the caller's owned descriptors (an `OwnedFd`,
+///   a `File`) would close the caller's descriptors when dropped: I/O safety.
+/// - `CLONE_SIGHAND`, `CLONE_THREAD`: need `CLONE_VM`.
+/// - `CLONE_SETTLS`: a thread pointer the copied code has no thread-locals behind.
+/// - `CLONE_PARENT_SETTID`, `CLONE_CHILD_SETTID`, `CLONE_CHILD_CLEARTID`: the kernel
+///   would write through addresses nothing here keeps valid.
+/// - `CLONE_PIDFD` and `CLONE_INTO_CGROUP` given raw: they need their field; use
+///   [`Builder::pidfd`] and [`Builder::cgroup`].
+/// - An exit signal in the flags' low byte: use [`Builder::exit_signal`]
+///   (`CLONE_NEWTIME`, in the same byte, is a namespace flag and passes).
+pub const REFUSED_FLAGS: u64 = (CLONE_VM
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_THREAD
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_SETTID
+    | CLONE_CHILD_CLEARTID
+    | crate::flags::CLONE_PID
+    | (CSIGNAL & !CLONE_NEWTIME)) as u32 as u64
+    | CLONE_INTO_CGROUP;
+
+/// What [`Exec`] refuses besides [`REFUSED_FLAGS`] (it sets `CLONE_VM|CLONE_VFORK`
+/// itself): `CLONE_FS`, with which the child's [`Action::Chdir`] would move the
+/// caller's working directory; `CLONE_PARENT`, with which the child would not be the
+/// caller's to reap, so a failed exec would leave a zombie behind.
+pub const EXEC_REFUSED_FLAGS: u64 = REFUSED_FLAGS | (CLONE_FS | CLONE_PARENT) as u32 as u64;
+
+/// How to create a child process: flags (namespaces and the sharing that suits a child
+/// with its own copy of memory), the exit signal and whether to get a PID file
+/// descriptor. `spawn` (feature `rt`) and [`spawn_unchecked`](Builder::spawn_unchecked)
+/// run a closure in the child; [`Exec::process`] uses the same settings for a program.
+///
+/// Every flag but [`REFUSED_FLAGS`] passes to the kernel unchanged: the namespaces
+/// (`CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC`, `CLONE_NEWNET`, `CLONE_NEWPID`,
+/// `CLONE_NEWUSER`, `CLONE_NEWCGROUP`, `CLONE_NEWTIME`), `CLONE_FS`, `CLONE_SYSVSEM`,
+/// `CLONE_PARENT`, `CLONE_VFORK`, `CLONE_IO`, `CLONE_PTRACE`, `CLONE_UNTRACED`,
+/// `CLONE_CLEAR_SIGHAND`. An invalid combination comes back as the kernel's `Errno`
+/// (`CLONE_NEWNS` with `CLONE_FS` is `EINVAL`; a namespace without privilege `EPERM`).
+///
+/// The request goes through [`clone3`](crate::clone3), which falls back to `clone`
+/// where the kernel has no clone3 (the PID file descriptor then comes through clone's
+/// `ptid`); what `clone` cannot express is `EINVAL` there.
+#[derive(Copy, Clone, Debug)]
+pub struct Builder {
+    flags: u64,
+    exit_signal: c_int,
+    pidfd: bool,
+    cgroup: Option<c_int>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// No flags, exit signal `SIGCHLD`, no PID file descriptor.
+    pub const fn new() -> Self {
+        Builder { flags: 0, exit_signal: SIGCHLD, pidfd: false, cgroup: None }
+    }
+
+    /// Adds clone's 32-bit `flags` (the `c_int` constants of [`flags`](crate::flags)),
+    /// zero-extended.
+    pub const fn clone_flags(self, flags: c_int) -> Self {
+        self.flags(flags as u32 as u64)
+    }
+
+    /// Adds clone3's 64-bit `flags` (for [`CLONE_CLEAR_SIGHAND`](crate::flags::CLONE_CLEAR_SIGHAND)
+    /// above bit 31).
+    pub const fn flags(mut self, flags: u64) -> Self {
+        self.flags |= flags;
+        self
+    }
+
+    /// The signal the parent receives when the child ends (default `SIGCHLD`; 0: none).
+    /// [`Child::wait`] waits with `__WALL`, so any signal works.
+    pub const fn exit_signal(mut self, signal: c_int) -> Self {
+        self.exit_signal = signal;
+        self
+    }
+
+    /// Whether to create a PID file descriptor for the child (`CLONE_PIDFD`, Linux
+    /// 5.2): [`Child::pidfd`], and [`Child::kill`] through it.
+    pub const fn pidfd(mut self, pidfd: bool) -> Self {
+        self.pidfd = pidfd;
+        self
+    }
+
+    /// Creates the child in the cgroup v2 directory `cgroup_fd` refers to
+    /// (`CLONE_INTO_CGROUP`, Linux 5.7; clone3 only: `EINVAL` where clone3 is missing).
+    pub const fn cgroup(mut self, cgroup_fd: c_int) -> Self {
+        self.cgroup = Some(cgroup_fd);
+        self
+    }
+
+    /// `EINVAL` if the flags hold any of `refused`.
+    fn check(&self, refused: u64) -> Result<(), Errno> {
+        if self.flags & refused != 0 { Err(Errno::EINVAL) } else { Ok(()) }
+    }
+
+    /// The clone3 arguments, with the pidfd written to `pidfd` if asked for.
+    fn clone_args<'a>(&self, pidfd: &'a mut c_int) -> CloneArgs<'a> {
+        let mut args = CloneArgs::new().flags(self.flags).exit_signal(self.exit_signal);
+        if self.pidfd {
+            args = args.pidfd(pidfd);
+        }
+        if let Some(cgroup_fd) = self.cgroup {
+            args = args.cgroup(cgroup_fd);
+        }
+        args
+    }
+
+    /// Runs `f` in a new child process, in a copy of the caller's memory (as after
+    /// `fork(2)`: no stack to give, the child goes on on its copy of the caller's), and
+    /// returns the [`Child`]. `f`'s return value is the child's exit status (its low
+    /// byte): when `f` returns, the child ends with `exit_group`, so threads `f`
+    /// started end with it. The parent drops its own copy of `f` before returning;
+    /// the child's copies of everything else are never dropped (as after `fork`, an
+    /// exit runs no destructors).
+    ///
+    /// Safe because of `rt`: the [`Runtime`](crate::rt::Runtime) proves that
+    /// freeclone's `_start` runs this program, so no C library's allocator locks,
+    /// stdio buffers or thread-locals exist that another thread could have left
+    /// half-updated in the copy. (A lock of the program's own that another thread
+    /// holds stays held in the child: that can deadlock the child, not corrupt it.)
+    /// Other programs use [`spawn_unchecked`](Builder::spawn_unchecked).
+    ///
+    /// A panic in `f` ends the child through `entry!`'s panic handler (exit status
+    /// 101).
+    ///
+    /// ```no_run
+    /// use freeclone::flags::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS};
+    /// use freeclone::{process::Builder, sys};
+    ///
+    /// fn start_container(rt: freeclone::rt::Runtime) -> i32 {
+    ///     let name = *b"container";
+    ///     let container = Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS).pidfd(true);
+    ///     let mut child = container.spawn(&rt, || {
+    ///         // PID 1 of its own PID namespace, with its own hostname.
+    ///         if sys::getpid() != 1 || sys::sethostname(&name).is_err() { 1 } else { 0 }
+    ///     }).expect("spawn");
+    ///     child.wait().expect("wait").code().unwrap_or(128)
+    /// }
+    /// # fn main() { let _ = start_container; }
+    /// ```
+    ///
+    /// Without a [`Runtime`](crate::rt::Runtime) it does not compile:
+    ///
+    /// ```compile_fail,E0061
+    /// let child = freeclone::process::Builder::new().spawn(|| 0);
+    /// ```
+    ///
+    /// # Errors
+    /// `EINVAL` for [`REFUSED_FLAGS`] before any system call; otherwise the kernel's
+    /// (see [`clone3`](crate::clone3)): `EPERM` for a namespace without privilege,
+    /// `EINVAL` for an invalid combination, `EAGAIN`, `ENOMEM`, `ENOSPC`, `EUSERS`.
+    #[cfg(feature = "rt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
+    pub fn spawn<F: FnOnce() -> c_int>(self, rt: &crate::rt::Runtime, f: F) -> Result<Child, Errno> {
+        let _ = rt;
+        // SAFETY: under freeclone's runtime there is no hidden state another thread
+        // could hold half-updated (see above).
+        unsafe { self.spawn_unchecked(f) }
+    }
+
+    /// `spawn` (feature `rt`) for any program, a std or C-library program included.
+    ///
+    /// A panic in `f` cannot unwind out of the child: in a program that unwinds it
+    /// aborts the child (`SIGABRT`); under `panic = "abort"` the program's abort.
+    ///
+    /// ```compile_fail,E0133
+    /// let child = freeclone::process::Builder::new().spawn_unchecked(|| 0);
+    /// ```
+    ///
+    /// # Errors
+    /// As `spawn`: `EINVAL` for [`REFUSED_FLAGS`] before any system call; otherwise the
+    /// kernel's.
+    ///
+    /// # Safety
+    /// The child is a copy of the calling thread alone, with a copy of memory that
+    /// other threads may have been changing at that instant, as after `fork(2)`. If
+    /// the program may have other threads (any std or glibc program may: the C
+    /// library and std create some on their own), `f` and everything it calls must be
+    /// async-signal-safe: no allocation, no locks (a lock held by another thread stays
+    /// held, a structure it was changing stays half-changed), no stdio or `println!`,
+    /// no thread-locals (std's and the C library's refer to the parent's thread), no
+    /// unwinding; only system calls (such as [`sys`]'s) and its own stack and
+    /// captures. In a single-threaded program, `f` may do whatever the program may.
+    pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(self, f: F) -> Result<Child, Errno> {
+        self.check(REFUSED_FLAGS)?;
+        let mut f = ManuallyDrop::new(f);
+        let mut pidfd: c_int = -1;
+        let args = self.clone_args(&mut pidfd);
+        // SAFETY: no stack and no CLONE_VM (refused): the child runs `run_closure` on
+        // its copy of this stack, where `arg` points to its copy of `f`. The caller
+        // promises that `f` may run there.
+        let result = unsafe { crate::clone3(&args, run_closure::<F>, (&raw mut f).cast()) };
+        // SAFETY: the parent's copy of `f`, never used again; the child took its own.
+        unsafe { ManuallyDrop::drop(&mut f) };
+        result.map(|pid| Child::new(pid, pidfd))
+    }
+}
+
+/// The child's side of [`Builder::spawn_unchecked`]: takes the closure out of the
+/// child's copy of the parent's frame and ends the child with its value.
+extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the child's copy of the parent's `ManuallyDrop<F>`, taken once:
+    // the parent's own copy is a different object in different memory.
+    let f = unsafe { ManuallyDrop::take(&mut *arg.cast::<ManuallyDrop<F>>()) };
+    sys::exit_group(f())
+}
+
+/// One step [`Exec`] takes in the child, in order, before `execve`. The child has its
+/// own descriptor table (`CLONE_FILES` is refused), so these change nothing of the
+/// caller's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// `dup2(from, to)`: `to` becomes a copy of `from` (without close-on-exec). With
+    /// `from == to`, clears `from`'s close-on-exec flag instead, as
+    /// `posix_spawn_file_actions_adddup2` does, so a descriptor opened with
+    /// `O_CLOEXEC` is passed on.
+    Dup2 {
+        /// The descriptor to copy.
+        from: c_int,
+        /// The number it gets in the child.
+        to: c_int,
+    },
+    /// `close(fd)`; a descriptor that is not open is `EBADF`.
+    Close(c_int),
+    /// `chdir(path)`.
+    Chdir(&'a CStr),
+    /// `setsid()`: a new session and process group, no controlling terminal.
+    Setsid,
+    /// `setpgid(0, pgid)`: joins process group `pgid` (0: a new one led by the child).
+    Setpgid(pid_t),
+}
+
+impl Action<'_> {
+    fn apply(&self) -> Result<(), Errno> {
+        match *self {
+            Action::Dup2 { from, to } if from == to => sys::fcntl_setfd(from, 0),
+            // SAFETY: in the child's own descriptor table, which nothing owns but this
+            // code until execve.
+            Action::Dup2 { from, to } => unsafe { sys::dup3(from, to, 0) }.map(drop),
+            // SAFETY: as above.
+            Action::Close(fd) => unsafe { sys::close(fd) },
+            Action::Chdir(path) => sys::chdir(path),
+            Action::Setsid => sys::setsid().map(drop),
+            Action::Setpgid(pgid) => sys::setpgid(0, pgid),
+        }
+    }
+}
+
+/// A program to start as [`spawn_exec`] does, with options: [`Action`]s applied in the
+/// child in order, the child's signal mask and dispositions, and a [`Builder`]'s
+/// flags (namespaces), exit signal and PID file descriptor.
+///
+/// **How, and why it is safe.** As glibc's `posix_spawn`: the child is created with
+/// `CLONE_VM|CLONE_VFORK` on a small stack of its own ([`Stack`], 64 KiB), so no page
+/// tables are copied and the cost does not grow with the caller's memory; the calling
+/// thread is suspended by the kernel until the child has called `execve` or exited.
+/// The child shares the caller's memory meanwhile, which is sound because it runs only
+/// this module's code: it reads the `Exec` (borrowed, so nothing changes it), touches
+/// no thread-locals, allocates nothing, takes no lock, and writes only its own stack
+/// and an atomic result slot in the caller's frame. All signals are blocked in the
+/// caller around the clone, so the child starts with all blocked; before unblocking,
+/// it resets every signal that has a handler to `SIG_DFL` (the child has its own copy
+/// of the handler table but shares memory: a handler of the caller's must never run
+/// in it), then sets its mask (the caller's, or [`signal_mask`](Exec::signal_mask)),
+/// applies the actions and calls `execve`. A failed action or `execve` stores its
+/// `Errno` in the slot and exits; the caller reaps that child and returns the
+/// `Errno`: a failure is never a child exiting 127 and leaves no zombie.
+///
+/// Where `CLONE_VM|CLONE_VFORK` is run as a plain fork (qemu-user does), the child's
+/// write would not reach the caller: the first spawn also passes a close-on-exec pipe
+/// the child reports through, and if the child's write did not arrive, every later
+/// spawn uses the pipe too.
+///
+/// ```no_run
+/// use freeclone::flags::{CLONE_NEWNS, CLONE_NEWPID};
+/// use freeclone::process::{Action, Builder, Exec};
+/// use freeclone::sys::{self, CStrArrayBuf};
+///
+/// let [read, write] = sys::pipe2(sys::O_CLOEXEC)?;
+/// let argv = CStrArrayBuf::new([c"/bin/echo", c"hello"]);
+/// let envp = CStrArrayBuf::new([c"PATH=/bin"]);
+/// let actions = [Action::Dup2 { from: write, to: 1 }, Action::Chdir(c"/")];
+/// let mut child = Exec::new(c"/bin/echo", &argv, &envp)
+///     .actions(&actions)
+///     .process(Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWNS).pidfd(true))
+///     .spawn()?;
+/// # let _ = (read, &mut child);
+/// # Ok::<(), freeclone::Errno>(())
+/// ```
+///
+/// The strings must live until `spawn` returns, which the borrows enforce:
+///
+/// ```compile_fail,E0597
+/// use freeclone::{process::Exec, sys::{CStrArray, CStrArrayBuf}};
+/// let exec;
+/// {
+///     let argv = CStrArrayBuf::new([c"/bin/true"]);
+///     exec = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY);
+/// } // `argv` ends here
+/// let _ = exec.spawn();
+/// ```
+#[derive(Copy, Clone, Debug)]
+pub struct Exec<'a> {
+    path: &'a CStr,
+    argv: &'a CStrArray<'a>,
+    envp: &'a CStrArray<'a>,
+    actions: &'a [Action<'a>],
+    signal_mask: Option<SignalSet>,
+    default_signals: Option<SignalSet>,
+    process: Builder,
+}
+
+/// The child's stack for [`Exec`]: far more than its few frames need (its pages are
+/// touched only as used).
+const EXEC_STACK_SIZE: usize = 64 * 1024;
+
+/// Whether a `CLONE_VM|CLONE_VFORK` child's writes reach the caller here: not yet
+/// known, yes, or no (the clone was run as a plain fork).
+static VFORK_SHARES_MEMORY: AtomicU8 = AtomicU8::new(UNKNOWN);
+const UNKNOWN: u8 = 0;
+const SHARED: u8 = 1;
+const NOT_SHARED: u8 = 2;
+
+/// What the child of [`Exec::spawn`] reads (all of it the caller's, shared).
+struct ExecChild<'e, 'a> {
+    exec: &'e Exec<'a>,
+    /// The caller's signal mask before it blocked everything.
+    caller_mask: SignalSet,
+    /// Set by the child first thing: if the caller sees it, memory is shared.
+    started: AtomicBool,
+    /// The errno of the failed step, 0 if the child reached a successful execve.
+    errno: AtomicI32,
+    /// The write end of the report pipe, or -1 where memory is known to be shared.
+    report_pipe: c_int,
+}
+
+impl<'a> Exec<'a> {
+    /// The program at `path`, started with `argv` (`argv[0]` is, by convention, its
+    /// name) and the environment `envp`, with no actions, the caller's signal mask
+    /// and [`Builder::new`]'s settings.
+    pub const fn new(path: &'a CStr, argv: &'a CStrArray<'a>, envp: &'a CStrArray<'a>) -> Self {
+        Exec { path, argv, envp, actions: &[], signal_mask: None, default_signals: None, process: Builder::new() }
+    }
+
+    /// The steps the child takes, in order, before `execve`.
+    pub const fn actions(mut self, actions: &'a [Action<'a>]) -> Self {
+        self.actions = actions;
+        self
+    }
+
+    /// The child's signal mask (`POSIX_SPAWN_SETSIGMASK`); by default the caller's.
+    pub const fn signal_mask(mut self, mask: SignalSet) -> Self {
+        self.signal_mask = Some(mask);
+        self
+    }
+
+    /// Signals to reset to `SIG_DFL` in the child besides those with a handler, which
+    /// are always reset (`POSIX_SPAWN_SETSIGDEF`): for signals the caller ignores
+    /// (`SIG_IGN`, which `execve` keeps).
+    pub const fn default_signals(mut self, signals: SignalSet) -> Self {
+        self.default_signals = Some(signals);
+        self
+    }
+
+    /// The flags (namespaces), exit signal and PID file descriptor of `builder`;
+    /// `CLONE_VM|CLONE_VFORK` are added. Besides [`REFUSED_FLAGS`], `CLONE_FS` and
+    /// `CLONE_PARENT` are refused ([`EXEC_REFUSED_FLAGS`]).
+    pub const fn process(mut self, builder: Builder) -> Self {
+        self.process = builder;
+        self
+    }
+
+    /// Starts the program: returns once the child has called `execve` successfully,
+    /// with the [`Child`]; see [`Exec`] for how.
+    ///
+    /// # Errors
+    /// - `EINVAL` for [`EXEC_REFUSED_FLAGS`], before any system call.
+    /// - The first failed action's or `execve`'s `Errno` ([`sys::execve`] lists them:
+    ///   `ENOENT` for a missing path, `EACCES`, `ENOEXEC`, ...); that child has been
+    ///   reaped.
+    /// - The clone's (`EPERM` for a namespace without privilege, `EAGAIN`, `ENOMEM`),
+    ///   and `mmap`'s for the child's stack.
+    pub fn spawn(&self) -> Result<Child, Errno> {
+        self.process.check(EXEC_REFUSED_FLAGS)?;
+        let mut stack = Stack::new(EXEC_STACK_SIZE)?;
+        let report_pipe = match VFORK_SHARES_MEMORY.load(Ordering::Relaxed) {
+            SHARED => None,
+            _ => Some(sys::pipe2(sys::O_CLOEXEC)?),
+        };
+        let caller_mask = sys::sigprocmask(sys::SIG_SETMASK, &sys::full_signal_set());
+        let caller_mask = match caller_mask {
+            Ok(mask) => mask,
+            Err(errno) => {
+                close_all(report_pipe.iter().flatten());
+                return Err(errno);
+            }
+        };
+        let child = ExecChild {
+            exec: self,
+            caller_mask,
+            started: AtomicBool::new(false),
+            errno: AtomicI32::new(0),
+            report_pipe: report_pipe.map_or(-1, |[_, write]| write),
+        };
+        let mut pidfd: c_int = -1;
+        let args = self
+            .process
+            .clone_args(&mut pidfd)
+            .clone_flags(CLONE_VM | CLONE_VFORK)
+            .stack(stack.area());
+        // SAFETY: the child runs `exec_child` on `stack`, which lives until after the
+        // child has called execve or exited (the kernel suspends this thread until
+        // then; where it does not, the child has its own copy of the stack). It reads
+        // `child`, which outlives the call too, and shares nothing else it could break
+        // (see `Exec`).
+        let result = unsafe { crate::clone3(&args, exec_child, (&raw const child).cast_mut().cast()) };
+        let _ = sys::sigprocmask(sys::SIG_SETMASK, &caller_mask);
+        let pid = match result {
+            Ok(pid) => pid,
+            Err(errno) => {
+                close_all(report_pipe.iter().flatten());
+                return Err(errno);
+            }
+        };
+        let errno = match (child.started.load(Ordering::Acquire), report_pipe) {
+            (true, report_pipe) => {
+                VFORK_SHARES_MEMORY.store(SHARED, Ordering::Relaxed);
+                close_all(report_pipe.iter().flatten());
+                child.errno.load(Ordering::Acquire)
+            }
+            // The child's writes did not reach this memory: it ran in a copy.
+            (false, Some([read, write])) => {
+                VFORK_SHARES_MEMORY.store(NOT_SHARED, Ordering::Relaxed);
+                close_all([write].iter());
+                let errno = read_report(read);
+                close_all([read].iter());
+                errno
+            }
+            // Memory is shared here, yet the child never started: a signal (SIGKILL)
+            // ended it first, which its status shows.
+            (false, None) => 0,
+        };
+        let mut spawned = Child::new(pid, pidfd);
+        if errno == 0 {
+            return Ok(spawned);
+        }
+        // The child exited after the failure: reap it, leaving no zombie.
+        let _ = spawned.wait();
+        Err(Errno::from_raw(errno))
+    }
+}
+
+/// Closes descriptors this module opened.
+fn close_all<'f>(fds: impl Iterator<Item = &'f c_int>) {
+    for &fd in fds {
+        // SAFETY: pipe ends `Exec::spawn` created and nothing else holds.
+        let _ = unsafe { sys::close(fd) };
+    }
+}
+
+/// Reads the child's report from the pipe: 0 at end of file (its execve closed the
+/// write end), else the errno it sent.
+fn read_report(read: c_int) -> c_int {
+    let mut bytes = [0u8; 4];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match sys::read(read, &mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(count) => filled += count,
+            Err(Errno::EINTR) => continue,
+            Err(_) => break,
+        }
+    }
+    if filled == bytes.len() { c_int::from_ne_bytes(bytes) } else { 0 }
+}
+
+/// The child's side of [`Exec::spawn`], on its own stack in the caller's memory.
+extern "C" fn exec_child(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the caller's `ExecChild`, alive until this child has exec'd or
+    // exited (the caller is suspended meanwhile, or this is a copy).
+    let child = unsafe { &*arg.cast_const().cast::<ExecChild<'_, '_>>() };
+    child.started.store(true, Ordering::Release);
+    let mut errno = prepare_and_exec(child).raw();
+    if errno == 0 {
+        // execve "succeeded" without replacing the program: only a seccomp filter
+        // can do that; report it as a format the kernel would not run.
+        errno = Errno::ENOEXEC.raw();
+    }
+    child.errno.store(errno, Ordering::Release);
+    if child.report_pipe >= 0 {
+        let _ = sys::write(child.report_pipe, &errno.to_ne_bytes());
+    }
+    sys::exit_group(127)
+}
+
+/// Dispositions, mask, actions, execve: returns only on failure, with the reason.
+fn prepare_and_exec(child: &ExecChild<'_, '_>) -> Errno {
+    let exec = child.exec;
+    for signal in 1..=sys::SIGNAL_COUNT {
+        if signal == SIGKILL || signal == SIGSTOP {
+            continue;
+        }
+        let asked = exec.default_signals.as_ref().is_some_and(|set| sys::signal_set_contains(set, signal));
+        // SAFETY: reading a disposition changes nothing.
+        let handled = matches!(unsafe { sys::sigaction(signal, None) }, Ok(SignalDisposition::Handler(_)));
+        if asked || handled {
+            // SAFETY: the default action runs no code of the caller's. (Numbers the
+            // kernel refuses, such as none here, are left as they are.)
+            let _ = unsafe { sys::sigaction(signal, Some(SignalDisposition::Default)) };
+        }
+    }
+    let mask = exec.signal_mask.as_ref().unwrap_or(&child.caller_mask);
+    if let Err(errno) = sys::sigprocmask(sys::SIG_SETMASK, mask) {
+        return errno;
+    }
+    for action in exec.actions {
+        if let Err(errno) = action.apply() {
+            return errno;
+        }
+    }
+    sys::execve(exec.path, exec.argv, exec.envp)
+}
+
+/// Starts the program at `path` with `argv` and `envp`, as `posix_spawn` does, and
+/// returns the [`Child`] once it runs; [`Exec`] has options and says how and why this
+/// is safe. The child keeps the caller's signal mask and descriptors (but those marked
+/// close-on-exec), and has signals with handlers reset to their default.
+///
+/// ```no_run
+/// use freeclone::{process, sys::{CStrArray, CStrArrayBuf}};
+/// match process::spawn_exec(c"/sbin/missing", &CStrArrayBuf::new([c"missing"]), CStrArray::EMPTY) {
+///     Err(freeclone::Errno::ENOENT) => {} // no child was left behind
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+///
+/// # Errors
+/// As [`Exec::spawn`]: `execve`'s `Errno` (`ENOENT`, `EACCES`, `ENOEXEC`, ...) if the
+/// program cannot be started, with no child left; the clone's.
+pub fn spawn_exec(path: &CStr, argv: &CStrArray<'_>, envp: &CStrArray<'_>) -> Result<Child, Errno> {
+    Exec::new(path, argv, envp).spawn()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flags::*;
+
+    #[test]
+    fn exit_status_decodes_exits_signals_and_core_dumps() {
+        let exited = ExitStatus::from_raw(0x2a00);
+        assert_eq!((exited.code(), exited.signal(), exited.core_dumped(), exited.success()), (Some(42), None, false, false));
+        let dumped = ExitStatus::from_raw(0x8b);
+        assert_eq!((dumped.code(), dumped.signal(), dumped.core_dumped()), (None, Some(11), true));
+        assert_eq!(ExitStatus::from_raw(0x8b).into_raw(), 0x8b);
+        // Exit status 128 sets bit 15, not the core-dump bit.
+        assert!(!ExitStatus::from_raw(0x8000).core_dumped());
+    }
+
+    #[test]
+    fn unsound_flags_are_refused_and_namespaces_pass() {
+        for flag in [CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_PID, 17] {
+            assert!(Builder::new().clone_flags(flag).check(REFUSED_FLAGS).is_err(), "{flag:#x}");
+        }
+        assert!(Builder::new().flags(CLONE_INTO_CGROUP).check(REFUSED_FLAGS).is_err());
+        let namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWTIME;
+        let sharing = CLONE_FS | CLONE_SYSVSEM | CLONE_PARENT | CLONE_VFORK | CLONE_IO;
+        assert!(Builder::new().clone_flags(namespaces | sharing).flags(CLONE_CLEAR_SIGHAND).check(REFUSED_FLAGS).is_ok());
+        assert!(Builder::new().clone_flags(namespaces).check(EXEC_REFUSED_FLAGS).is_ok());
+        assert!(Builder::new().clone_flags(CLONE_FS).check(EXEC_REFUSED_FLAGS).is_err());
+        assert!(Builder::new().clone_flags(CLONE_PARENT).check(EXEC_REFUSED_FLAGS).is_err());
+    }
+
+    #[test]
+    fn refused_flags_fail_before_any_system_call() {
+        // A closure that would make the test process exit if a child ran it.
+        let result = unsafe { Builder::new().clone_flags(CLONE_VM).spawn_unchecked(|| sys::exit_group(99)) };
+        assert_eq!(result.unwrap_err(), Errno::EINVAL);
+        let argv = sys::CStrArrayBuf::new([c"/bin/true"]);
+        let exec = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(CLONE_FILES));
+        assert_eq!(exec.spawn().unwrap_err(), Errno::EINVAL);
+    }
+
+    #[test]
+    fn a_closure_runs_in_a_child_and_its_value_is_the_exit_status() {
+        let captured = [40u8, 2];
+        // SAFETY: the child only adds two numbers (async-signal-safe).
+        let mut child = unsafe { Builder::new().spawn_unchecked(move || c_int::from(captured[0] + captured[1])) }.unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(42));
+        assert_eq!(child.wait().unwrap().code(), Some(42)); // cached
+        assert_eq!(child.kill(SIGKILL), Err(Errno::ESRCH)); // reaped: no signal sent
+    }
+
+    #[test]
+    fn spawn_exec_runs_the_program_and_wait_sees_its_exit_status() {
+        let argv = sys::CStrArrayBuf::new([c"sh", c"-c", c"exit 3"]);
+        let mut child = Exec::new(c"/bin/sh", &argv, CStrArray::EMPTY).process(Builder::new().pidfd(true)).spawn().unwrap();
+        assert!(child.pidfd().is_some());
+        assert_eq!(child.wait().unwrap().code(), Some(3));
+    }
+
+    #[test]
+    fn spawn_exec_of_a_missing_path_is_enoent() {
+        let argv = sys::CStrArrayBuf::new([c"missing"]);
+        let result = spawn_exec(c"/freeclone-missing/program", &argv, CStrArray::EMPTY);
+        assert_eq!(result.unwrap_err(), Errno::ENOENT);
+    }
+}
