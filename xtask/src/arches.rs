@@ -71,6 +71,12 @@ pub struct PeerSpec {
     /// into `target/capi` then, apart from the freestanding programs).
     #[serde(default)]
     pub capi_rustflags: Vec<String>,
+    /// The Debian suite whose amd64 packages hold the cross toolchain, where the
+    /// system's (bookworm) has none: read through a private apt configuration, and run
+    /// on that suite's own C library and dynamic loader, unpacked alongside (its
+    /// binaries need a newer glibc than the host's).
+    #[serde(default)]
+    pub suite: Option<String>,
 }
 
 /// A GNU linker that links a target rust-lld cannot (`-Clinker=<command>

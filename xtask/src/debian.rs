@@ -165,6 +165,24 @@ impl Apt {
         Ok(found.lines().filter_map(|line| line.split_whitespace().next()).map(|name| name.split(':').next().unwrap_or(name).to_string()).collect())
     }
 
+    /// `apt-get download` of `packages` into `dir` (created), after reading the lists
+    /// once; the .deb files, sorted.
+    pub fn download(&mut self, packages: &[String], dir: &Path) -> Result<Vec<PathBuf>, String> {
+        self.refresh_lists();
+        std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        let list = packages.join(" ");
+        eprintln!("apt: apt-get download {list}");
+        run_status(self.command("apt-get").current_dir(dir).args(["download", "-qq"]).args(packages))
+            .map_err(|error| format!("{error}\nrun by hand: apt-get download {list}"))?;
+        let mut debs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|error| format!("{}: {error}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|extension| extension == "deb"))
+            .collect();
+        debs.sort();
+        Ok(debs)
+    }
+
     /// Downloads `package` (qualified) and unpacks it into `dir/tree`, replacing what
     /// `dir` held; returns the package's version.
     pub fn download_and_unpack(&mut self, package: &str, dir: &Path) -> Result<String, String> {
