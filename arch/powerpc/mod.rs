@@ -193,12 +193,12 @@ pub(crate) unsafe extern "C" fn clone3_entry(
         ".cfi_startproc",
         "stwu %r1, -16(%r1)",    // no red zone in this ABI: a frame of its own
         ".cfi_adjust_cfa_offset 16",
-        "stw %r30, 8(%r1)",      // callee-saved: f and arg ride in r30 and r31, which
-        "stw %r31, 12(%r1)",     // the kernel hands the child
-        ".cfi_offset r30, -8",
-        ".cfi_offset r31, -4",
-        "mr %r30, %r5",
-        "mr %r31, %r6",
+        "stw %r14, 8(%r1)",      // callee-saved: f and arg ride in r14 and r15, which
+        "stw %r15, 12(%r1)",     // the kernel hands the child (the lowest ones: a
+        ".cfi_offset r14, -8",   // compiled caller saves from r31 down, and would hide
+        ".cfi_offset r15, -4",   // a restore missing here from the register probe)
+        "mr %r14, %r5",
+        "mr %r15, %r6",
         "li %r0, {clone3}",      // args and size are already in r3 and r4
         "sc",
         "bns+ 1f",               // CR0.SO: r3 is a positive errno, return -errno
@@ -206,8 +206,8 @@ pub(crate) unsafe extern "C" fn clone3_entry(
         "1:",
         "cmpwi %r3, 0",
         "beq 2f",                // only the child sees 0
-        "lwz %r30, 8(%r1)",
-        "lwz %r31, 12(%r1)",
+        "lwz %r14, 8(%r1)",
+        "lwz %r15, 12(%r1)",
         "addi %r1, %r1, 16",
         "blr",                   // parent: TID or -errno
         ".cfi_endproc",
@@ -217,8 +217,8 @@ pub(crate) unsafe extern "C" fn clone3_entry(
         "clrrwi %r1, %r1, 4",    // stack + stack_size carries no alignment promise
         "li %r0, 0",             // the frame fn's caller provides, its back chain zero:
         "stwu %r0, -{frame}(%r1)", // the frame chain ends
-        "mr %r3, %r31",
-        "mtctr %r30",
+        "mr %r3, %r15",
+        "mtctr %r14",
         "bctrl",
         "li %r0, {exit}",        // SYS_exit ends this thread only, never the group;
         "sc",                    // r3 still holds fn's return value: the exit status
