@@ -83,8 +83,8 @@ impl Stack {
     }
 
     /// A stack of `size` usable bytes above a guard of `guard_size` bytes, each rounded
-    /// up to [`GUARD_GRANULE`]; a guard of 0 is rounded up to one granule too (a
-    /// stack without a guard is a borrowed area: see [`Stack::area`]'s uses).
+    /// up to [`GUARD_GRANULE`]; a guard of 0 is rounded up to one granule too: a
+    /// `Stack` always has one.
     ///
     /// # Errors
     /// As [`Stack::new`].

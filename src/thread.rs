@@ -114,36 +114,62 @@ fn wait_for_zero(word: &AtomicI32) {
     }
 }
 
-/// The stack a thread runs on: one it owns, or an area borrowed for the rest of the
-/// program (a `static`, for programs that cannot `mmap`). A borrow shorter than
-/// `'static` is not enough: a handle can be forgotten (`mem::forget` is safe), and the
-/// thread would go on running on memory that its owner has taken back.
+/// The stack a thread runs on: a [`Stack`] it owns, or an area borrowed for the rest of
+/// the program (a `static`, for programs that cannot `mmap`; see
+/// [`ThreadStack::from_static`]). A borrow shorter than `'static` is not enough: a
+/// handle can be forgotten (`mem::forget` is safe), and the thread would go on running
+/// on memory that its owner has taken back.
+///
+/// An area without a guard cannot come from safe code: nothing would stop a deep
+/// recursion in the thread from writing below it.
+///
+/// ```compile_fail,E0277
+/// static mut AREA: [core::mem::MaybeUninit<u8>; 4096] = [core::mem::MaybeUninit::uninit(); 4096];
+/// let area: &'static mut [core::mem::MaybeUninit<u8>] = unsafe { &mut *(&raw mut AREA) };
+/// let _ = freeclone::thread::ThreadStack::from(area);
+/// ```
 #[derive(Debug)]
-pub enum ThreadStack {
+pub struct ThreadStack(StackKind);
+
+#[derive(Debug)]
+enum StackKind {
     /// An owned mapping with a guard region; unmapped when the handle is done with it.
     Owned(Stack),
-    /// An area borrowed for good; no guard: an overflow writes below it.
+    /// An area borrowed for good; no guard.
     Static(&'static mut [MaybeUninit<u8>]),
 }
 
 impl ThreadStack {
+    /// A stack in `area`, which has no guard below it.
+    ///
+    /// # Safety
+    /// Every thread run on it must stay within it: at most `area.len()` bytes minus
+    /// the closure and its result (which sit at its top) and the entry's
+    /// [`stack::CHILD_FRAME_SIZE`]. An overflow writes below `area`, into whatever
+    /// memory lies there.
+    pub unsafe fn from_static(area: &'static mut [MaybeUninit<u8>]) -> Self {
+        ThreadStack(StackKind::Static(area))
+    }
+
+    /// The owned stack, if this is one (to unmap it now, or to use it elsewhere).
+    pub fn into_owned(self) -> Option<Stack> {
+        match self.0 {
+            StackKind::Owned(stack) => Some(stack),
+            StackKind::Static(_) => None,
+        }
+    }
+
     fn area(&mut self) -> &mut [MaybeUninit<u8>] {
-        match self {
-            ThreadStack::Owned(stack) => stack.area(),
-            ThreadStack::Static(area) => area,
+        match &mut self.0 {
+            StackKind::Owned(stack) => stack.area(),
+            StackKind::Static(area) => area,
         }
     }
 }
 
 impl From<Stack> for ThreadStack {
     fn from(stack: Stack) -> Self {
-        ThreadStack::Owned(stack)
-    }
-}
-
-impl From<&'static mut [MaybeUninit<u8>]> for ThreadStack {
-    fn from(area: &'static mut [MaybeUninit<u8>]) -> Self {
-        ThreadStack::Static(area)
+        ThreadStack(StackKind::Owned(stack))
     }
 }
 
@@ -310,7 +336,7 @@ impl Builder {
     {
         let mut stack = match stack {
             Some(stack) => stack,
-            None => ThreadStack::Owned(Stack::with_guard(self.stack_size, self.guard_size)?),
+            None => ThreadStack::from(Stack::with_guard(self.stack_size, self.guard_size)?),
         };
         let area = stack.area();
         let (bottom_pointer, area_size) = (area.as_mut_ptr().cast::<u8>(), area.len());

@@ -227,7 +227,8 @@ pub fn threads_run_one_after_another_on_a_static_stack_given_back_by_join() -> V
     // SAFETY: the only reference ever made to STATIC_STACK.
     let area: &'static mut [core::mem::MaybeUninit<u8>] = unsafe { &mut *(&raw mut STATIC_STACK) };
     let (low, high) = (area.as_ptr() as usize, area.as_ptr() as usize + area.len());
-    let mut stack = thread::ThreadStack::from(area);
+    // SAFETY: the closures below use a few hundred bytes of the 32 KiB.
+    let mut stack = unsafe { thread::ThreadStack::from_static(area) };
     for round in 0..3usize {
         let handle = Builder::new()
             .spawn_on(&rt, stack, move || {
