@@ -23,7 +23,7 @@ use build::Program;
 use xtask::arches::{Arch, Tier};
 use xtask::kernel::Console;
 use xtask::setup::Needs;
-use xtask::util::run_with_timeout;
+use xtask::util::{run_status, run_with_timeout};
 use xtask::{arches, debian, kernel, setup, util};
 
 #[derive(Parser)]
@@ -187,6 +187,9 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
             results.push(RunResult::error("template", "readme", error));
         }
         results.push(timed("std program with rt", || test_std_with_rt(root)));
+        if std::env::consts::ARCH == "x86_64" {
+            results.push(timed("the C ABI's recipe", || test_c_abi_recipe(root)));
+        }
     }
 
     for arch in &arches {
@@ -289,6 +292,73 @@ fn test_std_with_rt(root: &Path) -> RunResult {
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO");
     run_std_program("host", "std+rt", &mut command)
+}
+
+/// The README's two commands that build the C ABI and link a C program with it, as
+/// written (with the smoke test as `prog.c`).
+const C_ABI_RECIPE: [&str; 2] = [
+    "cargo build --release -p freeclone-capi --target x86_64-unknown-linux-gnu",
+    "cc -Icapi/include prog.c target/x86_64-unknown-linux-gnu/release/libfreeclone_capi.a -o prog",
+];
+
+/// The C ABI as the README tells a C programmer to build and link it (stable cargo,
+/// the system's cc, a dynamically linked program), run: every smoke check must pass.
+fn test_c_abi_recipe(root: &Path) -> RunResult {
+    let mut result = RunResult::new("host", "C ABI recipe");
+    let started = Instant::now();
+    let outcome = (|| -> Result<String, String> {
+        let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
+        if let Some(missing) = C_ABI_RECIPE.iter().find(|line| !readme.contains(*line)) {
+            return Err(format!("README.md no longer shows the C ABI recipe line `{missing}`"));
+        }
+        if !xtask::util::command_exists("cc") {
+            xtask::setup::install_debian_packages(&["gcc".to_string()])?;
+        }
+        let program = root.join("target").join("capi-recipe");
+        let run = |line: &str, substitutions: &[(&str, &str)]| -> Result<(), String> {
+            println!("build: {line}");
+            let mut words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+            for word in words.iter_mut() {
+                if let Some((_, to)) = substitutions.iter().find(|(from, _)| word == from) {
+                    *word = to.to_string();
+                }
+            }
+            let mut command = if words[0] == "cargo" {
+                let mut command = Command::new("rustup");
+                command.args(["run", "stable", "cargo"]).args(&words[1..]);
+                command.env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS").env_remove("RUSTUP_TOOLCHAIN").env_remove("CARGO");
+                command
+            } else {
+                let mut command = Command::new(&words[0]);
+                command.args(&words[1..]);
+                command
+            };
+            run_status(command.current_dir(root))
+        };
+        run(C_ABI_RECIPE[0], &[])?;
+        let smoke = "capi/tests/smoke.c";
+        let output = program.display().to_string();
+        run(C_ABI_RECIPE[1], &[("prog.c", smoke), ("prog", &output)])?;
+        let finished = run_with_timeout(&mut Command::new(&program), RUN_TIMEOUT)?;
+        let closing = finished.output.lines().last().unwrap_or_default().to_string();
+        if finished.code == Some(0) && closing.ends_with(" 0 failed, 0 skipped") {
+            Ok(closing)
+        } else {
+            Err(format!("the recipe's program exited {:?}:\n{}", finished.code, finished.output))
+        }
+    })();
+    result.seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(closing) => {
+            result.passed = 1;
+            println!("  host C ABI recipe: ok ({closing})");
+        }
+        Err(error) => {
+            result.failed = 1;
+            println!("  FAIL the C ABI's recipe: {error}");
+        }
+    }
+    result
 }
 
 /// Runs the std program, which must exit 0 having printed its std and its `rt` line.
