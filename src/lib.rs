@@ -49,9 +49,6 @@
 //! - `probes`: register snapshots used by the conformance program (the `probes` module).
 
 #![no_std]
-// The memory functions `rt` provides for `entry!` must not be compiled into calls to
-// themselves.
-#![no_builtins]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(any(target_arch = "mips", target_arch = "mips64"), feature(asm_experimental_arch))]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -95,6 +92,9 @@ struct ReadmeExamples;
 
 mod clone_args;
 mod errno;
+#[cfg(test)]
+#[path = "tests/integer_boundaries.rs"]
+mod integer_boundaries;
 pub mod flags;
 #[cfg(feature = "probes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probes")))]

@@ -48,6 +48,7 @@ use crate::{CloneArgs, Errno, pid_t};
 /// assert_eq!((killed.code(), killed.signal(), killed.core_dumped()), (None, Some(9), false));
 /// assert_eq!(ExitStatus::from_raw(11 | 0x80).to_string(), "signal: 11 (core dumped)");
 /// assert!(ExitStatus::from_raw(0).success());
+/// assert_eq!(ExitStatus::from_raw(0x137f).to_string(), "stopped (signal: 19)");
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ExitStatus(c_int);
@@ -92,6 +93,9 @@ impl fmt::Display for ExitStatus {
             (Some(code), _) => write!(f, "exit status: {code}"),
             (None, Some(signal)) if self.core_dumped() => write!(f, "signal: {signal} (core dumped)"),
             (None, Some(signal)) => write!(f, "signal: {signal}"),
+            // What a wait with WUNTRACED or WCONTINUED can also report.
+            (None, None) if self.0 == 0xffff => write!(f, "continued"),
+            (None, None) if self.0 & 0xff == 0x7f => write!(f, "stopped (signal: {})", (self.0 >> 8) & 0xff),
             (None, None) => write!(f, "unrecognised wait status: {:#x}", self.0),
         }
     }
@@ -282,8 +286,16 @@ impl Builder {
         self
     }
 
-    /// The signal the parent receives when the child ends (default `SIGCHLD`; 0: none).
-    /// [`Child::wait`] waits with `__WALL`, so any signal works.
+    /// The signal the parent receives when the child ends (default `SIGCHLD`; 0: none);
+    /// a number outside `0..=`[`SIGNAL_COUNT`](sys::SIGNAL_COUNT) makes the spawn fail
+    /// with `EINVAL`. [`Child::wait`] waits with `__WALL`, so it finds the child whatever
+    /// the signal; but the signal is delivered to the parent like any other: one whose
+    /// default action ends a process (`SIGHUP`, `SIGUSR1`, a real-time signal such as
+    /// 64) ends the parent unless it handles, ignores or blocks that signal.
+    ///
+    /// An [`Exec`] child keeps it only until its `execve` succeeds: the kernel resets a
+    /// new program's exit signal to `SIGCHLD`. If the `execve` (or an action) fails, the
+    /// child exits with the signal given here.
     pub const fn exit_signal(mut self, signal: c_int) -> Self {
         self.exit_signal = signal;
         self
@@ -446,6 +458,15 @@ pub enum Action<'a> {
 }
 
 impl Action<'_> {
+    /// Whether the action names descriptor `fd` (as source, target or the one closed).
+    fn names(&self, fd: c_int) -> bool {
+        match *self {
+            Action::Dup2 { from, to } => from == fd || to == fd,
+            Action::Close(closed) => closed == fd,
+            Action::Chdir(_) | Action::Setsid | Action::Setpgid(_) => false,
+        }
+    }
+
     fn apply(&self) -> Result<(), Errno> {
         match *self {
             Action::Dup2 { from, to } if from == to => sys::fcntl_setfd(from, 0),
@@ -484,7 +505,10 @@ impl Action<'_> {
 /// Where `CLONE_VM|CLONE_VFORK` is run as a plain fork (qemu-user does), the child's
 /// write would not reach the caller: the first spawn also passes a close-on-exec pipe
 /// the child reports through, and if the child's write did not arrive, every later
-/// spawn uses the pipe too.
+/// spawn uses the pipe too. The pipe is invisible to the actions, as in musl: the child
+/// closes the read end first, and moves the write end to a higher number before an
+/// action that names it, so an action on its numbers behaves as if it did not exist
+/// (`EBADF` for a descriptor the caller never opened) and the report still arrives.
 ///
 /// ```no_run
 /// use freeclone::flags::{CLONE_NEWNS, CLONE_NEWPID};
@@ -545,8 +569,9 @@ struct ExecChild<'e, 'a> {
     started: AtomicBool,
     /// The errno of the failed step, 0 if the child reached a successful execve.
     errno: AtomicI32,
-    /// The write end of the report pipe, or -1 where memory is known to be shared.
-    report_pipe: c_int,
+    /// The report pipe (read end, write end), or `None` where memory is known to be
+    /// shared.
+    report_pipe: Option<[c_int; 2]>,
 }
 
 impl<'a> Exec<'a> {
@@ -615,7 +640,7 @@ impl<'a> Exec<'a> {
             caller_mask,
             started: AtomicBool::new(false),
             errno: AtomicI32::new(0),
-            report_pipe: report_pipe.map_or(-1, |[_, write]| write),
+            report_pipe,
         };
         let mut pidfd: c_int = -1;
         let args = self
@@ -695,21 +720,40 @@ extern "C" fn exec_child(arg: *mut c_void) -> c_int {
     // exited (the caller is suspended meanwhile, or this is a copy).
     let child = unsafe { &*arg.cast_const().cast::<ExecChild<'_, '_>>() };
     child.started.store(true, Ordering::Release);
-    let mut errno = prepare_and_exec(child).raw();
+    let mut report = -1;
+    if let Some([read, write]) = child.report_pipe {
+        // The child's own descriptor table (no CLONE_FILES): the caller keeps its end.
+        // SAFETY: the pipe is this module's; nothing else in the child holds it.
+        let _ = unsafe { sys::close(read) };
+        report = write;
+    }
+    let mut errno = prepare_and_exec(child, &mut report).raw();
     if errno == 0 {
         // execve "succeeded" without replacing the program: only a seccomp filter
         // can do that; report it as a format the kernel would not run.
         errno = Errno::ENOEXEC.raw();
     }
     child.errno.store(errno, Ordering::Release);
-    if child.report_pipe >= 0 {
-        let _ = sys::write(child.report_pipe, &errno.to_ne_bytes());
+    if report >= 0 {
+        let _ = sys::write(report, &errno.to_ne_bytes());
     }
     sys::exit_group(127)
 }
 
+/// Moves the report pipe's write end `report` above every number `action` names, so
+/// that the action sees the descriptor table as if the pipe were not there.
+fn move_out_of_the_way(report: &mut c_int, action: &Action<'_>) -> Result<(), Errno> {
+    while *report >= 0 && action.names(*report) {
+        let moved = sys::fcntl_dupfd_cloexec(*report, *report + 1)?;
+        // SAFETY: the old number is the pipe's, which only this child holds.
+        let _ = unsafe { sys::close(*report) };
+        *report = moved;
+    }
+    Ok(())
+}
+
 /// Dispositions, mask, actions, execve: returns only on failure, with the reason.
-fn prepare_and_exec(child: &ExecChild<'_, '_>) -> Errno {
+fn prepare_and_exec(child: &ExecChild<'_, '_>, report: &mut c_int) -> Errno {
     let exec = child.exec;
     for signal in 1..=sys::SIGNAL_COUNT {
         if signal == SIGKILL || signal == SIGSTOP {
@@ -729,7 +773,7 @@ fn prepare_and_exec(child: &ExecChild<'_, '_>) -> Errno {
         return errno;
     }
     for action in exec.actions {
-        if let Err(errno) = action.apply() {
+        if let Err(errno) = move_out_of_the_way(report, action).and_then(|()| action.apply()) {
             return errno;
         }
     }

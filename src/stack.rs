@@ -35,12 +35,34 @@ const _: () = assert!(ALIGNMENT.is_power_of_two());
 /// is whole pages on every kernel, so `mprotect` covers exactly it.
 pub const GUARD_GRANULE: usize = 64 * 1024;
 
+/// Whether the compiler probes every frame larger than a page on this target (Rust's
+/// `stack-probes`: x86_64, i386, aarch64, s390x and the powerpcs do; arm, thumb,
+/// armv5te, the mips, riscv64 and loongarch64 do not). It decides what a guard can
+/// promise: see [`Stack`].
+pub const FRAMES_ARE_PROBED: bool = arch::STACK_PROBES;
+
+/// The guard [`Stack::new`] and [`thread::Builder`](crate::thread::Builder) give a
+/// stack: one granule (64 KiB) where frames are probed; 16 granules (1 MiB) where they
+/// are not, so that frames up to that size fault too. It costs address space, not
+/// memory: the guard is never touched.
+pub const DEFAULT_GUARD_SIZE: usize = if FRAMES_ARE_PROBED { GUARD_GRANULE } else { 16 * GUARD_GRANULE };
+
 /// A child stack of its own: one anonymous private mapping (`MAP_STACK`) with an
 /// inaccessible guard region (`PROT_NONE`) below the usable area, unmapped on drop.
 ///
-/// A child that overflows it faults on the guard (SIGSEGV) instead of writing into
-/// whatever lies below: for a process, its parent's wait sees the signal; for a thread
-/// (`CLONE_THREAD`), the signal ends the whole thread group.
+/// **What the guard promises.** A child that overflows the stack faults on the guard
+/// (SIGSEGV) instead of writing into whatever lies below: for a process, its parent's
+/// wait sees the signal; for a thread (`CLONE_THREAD`), the signal ends the whole thread
+/// group. Exactly:
+/// - where [`FRAMES_ARE_PROBED`], a frame of any size that overflows faults: the
+///   compiler touches a large frame page by page from the top, so the guard is always
+///   hit first;
+/// - elsewhere, a frame smaller than the guard faults, but a frame larger than the
+///   guard (a large local array) can step over it and silently write into the memory
+///   below, such as another thread's stack. No library can make a caller's frames
+///   probe (std's threads have the same hole); [`DEFAULT_GUARD_SIZE`] is 1 MiB there
+///   for that reason, and a program with larger frames asks for a larger guard
+///   ([`Stack::with_guard`]) or keeps such arrays off the stack.
 ///
 /// The pages are allocated by the kernel as they are first touched, so a large size
 /// costs address space, not memory.
@@ -73,13 +95,13 @@ impl Stack {
     pub const DEFAULT_SIZE: usize = 256 * 1024;
 
     /// A stack of `size` usable bytes (rounded up to [`GUARD_GRANULE`]) above a guard
-    /// of one granule.
+    /// of [`DEFAULT_GUARD_SIZE`].
     ///
     /// # Errors
     /// `EINVAL` for a size of 0; `ENOMEM` for a size the address space cannot hold;
     /// `mmap`'s and `mprotect`'s errors as the kernel gives them.
     pub fn new(size: usize) -> Result<Stack, Errno> {
-        Stack::with_guard(size, GUARD_GRANULE)
+        Stack::with_guard(size, DEFAULT_GUARD_SIZE)
     }
 
     /// A stack of `size` usable bytes above a guard of `guard_size` bytes, each rounded

@@ -42,6 +42,12 @@ pub const O_DIRECTORY: c_int = kernel::O_DIRECTORY as c_int;
 pub const O_CREAT: c_int = kernel::O_CREAT as c_int;
 /// `openat` flag: write only.
 pub const O_WRONLY: c_int = kernel::O_WRONLY as c_int;
+/// `openat` flag: read and write.
+pub const O_RDWR: c_int = kernel::O_RDWR as c_int;
+/// `openat` flag: cut a regular file to length 0.
+pub const O_TRUNC: c_int = kernel::O_TRUNC as c_int;
+/// `openat` flag: every write goes to the end of the file.
+pub const O_APPEND: c_int = kernel::O_APPEND as c_int;
 /// The `dirfd` that makes `*at` calls resolve relative paths from the working directory.
 pub const AT_FDCWD: c_int = kernel::AT_FDCWD;
 /// `unlinkat` flag: remove a directory.
@@ -772,6 +778,14 @@ pub fn fcntl_setfd(fd: c_int, flags: c_int) -> Result<(), Errno> {
     check(unsafe { arch::syscall3(nr, fd as usize, kernel::F_SETFD as usize, flags as usize) }).map(drop)
 }
 
+/// `fcntl(fd, F_DUPFD_CLOEXEC, lowest)`: a close-on-exec copy of `fd` at the lowest
+/// free number from `lowest` up.
+pub fn fcntl_dupfd_cloexec(fd: c_int, lowest: c_int) -> Result<c_int, Errno> {
+    let nr = kernel::__NR_fcntl as usize;
+    let command = kernel::F_DUPFD_CLOEXEC as usize;
+    check(unsafe { arch::syscall3(nr, fd as usize, command, lowest as usize) }).map(|fd| fd as c_int)
+}
+
 /// `dup3(2)`: makes `new` a copy of `old`, closing what `new` was first.
 ///
 /// # Safety
@@ -1224,34 +1238,52 @@ pub fn execve(path: &CStr, argv: &CStrArray<'_>, envp: &CStrArray<'_>) -> Errno 
     }
 }
 
-/// `getuid(2)` (the 16-bit call on i386 and arm, which is enough for the IDs under
-/// 65535 that tests use).
+/// `getuid(2)`: the real user ID (through the 32-bit call where the plain one is the
+/// 16-bit legacy call, on i386 and arm).
 pub fn getuid() -> u32 {
-    unsafe { arch::syscall0(kernel::__NR_getuid as usize) as u32 }
+    unsafe { arch::syscall0(arch::NR_GETUID as usize) as u32 }
 }
 
-/// `setuid(2)` (the 16-bit call on i386 and arm: `uid` must be below 65535). Changing
-/// from root to another user drops every capability.
+/// `setuid(2)` with a 32-bit `uid` on every architecture (i386 and arm: `setuid32`, so
+/// an ID above 65535 is never cut to its low 16 bits). Changing from root to another
+/// user drops every capability. `EINVAL` for `u32::MAX` (-1, "no ID").
 pub fn setuid(uid: u32) -> Result<(), Errno> {
-    check(unsafe { arch::syscall1(kernel::__NR_setuid as usize, uid as usize) }).map(drop)
+    check(unsafe { arch::syscall1(arch::NR_SETUID as usize, uid as usize) }).map(drop)
+}
+
+/// `getgid(2)`: the real group ID (the 32-bit call on every architecture, as
+/// [`getuid`]).
+pub fn getgid() -> u32 {
+    unsafe { arch::syscall0(arch::NR_GETGID as usize) as u32 }
+}
+
+/// `setgid(2)` with a 32-bit `gid` on every architecture, as [`setuid`]. A process
+/// dropping root sets its group first: after `setuid` it may no longer. `EINVAL` for
+/// `u32::MAX`.
+pub fn setgid(gid: u32) -> Result<(), Errno> {
+    check(unsafe { arch::syscall1(arch::NR_SETGID as usize, gid as usize) }).map(drop)
 }
 
 /// The kernel's signal set for the `rt_sig*` calls (64 signals; 128 on mips).
 pub type SignalSet = kernel::kernel_sigset_t;
 
-/// A signal set holding only `signal`.
-pub fn signal_set(signal: c_int) -> SignalSet {
-    let mut set: SignalSet = unsafe { core::mem::zeroed() };
-    let bit = (signal - 1) as usize;
-    let words = unsafe {
-        core::slice::from_raw_parts_mut(
-            (&raw mut set).cast::<core::ffi::c_ulong>(),
-            core::mem::size_of::<SignalSet>() / core::mem::size_of::<core::ffi::c_ulong>(),
-        )
-    };
+/// A signal set holding only `signal`; `EINVAL` for a number outside
+/// `1..=`[`SIGNAL_COUNT`], as the kernel's `sigaddset` would answer.
+pub fn signal_set(signal: c_int) -> Result<SignalSet, Errno> {
+    let (word, bit) = signal_bit(signal).ok_or(Errno::EINVAL)?;
+    let mut set = empty_signal_set();
+    set.sig[word] = 1 << bit;
+    Ok(set)
+}
+
+/// Where `signal` lives in a set (word, bit), or `None` outside `1..=SIGNAL_COUNT`.
+fn signal_bit(signal: c_int) -> Option<(usize, u32)> {
+    if !(1..=SIGNAL_COUNT).contains(&signal) {
+        return None;
+    }
+    let index = (signal - 1) as usize;
     let bits = core::ffi::c_ulong::BITS as usize;
-    words[bit / bits] |= 1 << (bit % bits);
-    set
+    Some((index / bits, (index % bits) as u32))
 }
 
 /// The number of signals a [`SignalSet`] holds (64; 128 on mips): signals are numbered
@@ -1273,17 +1305,9 @@ pub fn full_signal_set() -> SignalSet {
     set
 }
 
-/// Whether `set` holds `signal`.
+/// Whether `set` holds `signal` (`false` for a number outside `1..=`[`SIGNAL_COUNT`]).
 pub fn signal_set_contains(set: &SignalSet, signal: c_int) -> bool {
-    let wanted = signal_set(signal);
-    let size = core::mem::size_of::<SignalSet>();
-    let (set, wanted) = unsafe {
-        (
-            core::slice::from_raw_parts((set as *const SignalSet).cast::<u8>(), size),
-            core::slice::from_raw_parts((&raw const wanted).cast::<u8>(), size),
-        )
-    };
-    set.iter().zip(wanted).any(|(have, want)| have & want != 0)
+    signal_bit(signal).is_some_and(|(word, bit)| set.sig[word] & (1 << bit) != 0)
 }
 
 /// `rt_sigprocmask(2)`: changes the blocked set as `how` says, returns the old one.

@@ -196,11 +196,12 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// A [`Stack::DEFAULT_SIZE`] stack above a one-granule guard.
+    /// A [`Stack::DEFAULT_SIZE`] stack above a [`stack::DEFAULT_GUARD_SIZE`] guard
+    /// (what it promises: [`Stack`]).
     pub const fn new() -> Self {
         Builder {
             stack_size: Stack::DEFAULT_SIZE,
-            guard_size: stack::GUARD_GRANULE,
+            guard_size: stack::DEFAULT_GUARD_SIZE,
         }
     }
 
@@ -210,7 +211,9 @@ impl Builder {
         self
     }
 
-    /// The guard region's size (see [`Stack::with_guard`]).
+    /// The guard region's size, rounded up to whole granules, at least one (see
+    /// [`Stack::with_guard`]; where frames are not probed, a frame larger than the
+    /// guard can step over it: [`Stack`]).
     pub const fn guard_size(mut self, bytes: usize) -> Self {
         self.guard_size = bytes;
         self
@@ -382,6 +385,7 @@ impl Builder {
         match tid {
             Ok(tid) => Ok(JoinHandle {
                 tid,
+                process: sys::getpid(),
                 packet: packet.cast(),
                 read_result: read_result::<F, T>,
                 drop_result: drop_result::<F, T>,
@@ -415,6 +419,9 @@ unsafe fn drop_result<F, T>(packet: *mut c_void) {
 /// lifetime of the data the thread borrows (`'static` outside a [`scope`]).
 pub struct JoinHandle<'scope, T> {
     tid: pid_t,
+    /// The process that spawned the thread: in a fork-like copy of it the thread does
+    /// not exist.
+    process: pid_t,
     /// The Packet<F, T> at the top of `stack` (F erased).
     packet: *mut c_void,
     read_result: unsafe fn(*mut c_void, *mut MaybeUninit<T>),
@@ -443,13 +450,28 @@ impl<T> JoinHandle<'_, T> {
 
     /// Waits until the thread has exited and returns its closure's value; then unmaps
     /// its stack (an owned one).
+    ///
+    /// # Panics
+    /// In a process other than the one that spawned the thread: a handle moved into a
+    /// fork-like child ([`process::Builder`](crate::process::Builder)) refers to a thread
+    /// that does not exist in that copy of memory, and would wait for ever. (Dropping
+    /// such a handle there does not wait: it frees the copy's stack.)
     pub fn join(self) -> T {
         self.join_with_stack().0
     }
 
     /// Waits until the thread has exited and returns its closure's value and the stack
     /// it ran on, for the next thread.
+    ///
+    /// # Panics
+    /// As [`JoinHandle::join`].
     pub fn join_with_stack(mut self) -> (T, ThreadStack) {
+        let here = sys::getpid();
+        if here != self.process {
+            // No value to drop and no thread on the copy's stack.
+            self.joined = true;
+            panic!("JoinHandle::join in process {here}: thread {} belongs to process {}, not to this fork-like copy", self.tid, self.process);
+        }
         wait_for_zero(self.ctid());
         let mut value = MaybeUninit::uninit();
         // SAFETY: ctid is clear: the result is stored and the thread is gone.
@@ -471,7 +493,7 @@ impl<T> Drop for JoinHandle<'_, T> {
     /// Waits for the thread (its stack cannot be freed earlier), drops its value, and
     /// unmaps the stack.
     fn drop(&mut self) {
-        if !self.joined {
+        if !self.joined && sys::getpid() == self.process {
             wait_for_zero(self.ctid());
             // SAFETY: as in join; the value was not taken.
             unsafe { (self.drop_result)(self.packet) };

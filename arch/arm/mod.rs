@@ -18,6 +18,10 @@ pub(crate) const CHILD_FRAME_SIZE: usize = 0;
 /// Bytes a call leaves on the stack at the callee's entry: the return address stays in lr.
 pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
 
+/// Rust's targets here do not probe large frames: a frame larger than the guard can
+/// step over it.
+pub(crate) const STACK_PROBES: bool = false;
+
 // ---- Raw system calls ----
 
 /// The trap with the number `{nr}` in r7. r7 is Thumb's frame pointer, which `asm!`
@@ -127,6 +131,12 @@ pub(crate) unsafe fn clone_syscall(
 ) -> usize {
     unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
 }
+
+/// The ID calls: the plain names are the 16-bit legacy calls here (`setuid(65536)`
+/// would set 0); the 32-bit ones end in 32.
+pub(crate) use linux_raw_sys::general::{
+    __NR_getgid32 as NR_GETGID, __NR_getuid32 as NR_GETUID, __NR_setgid32 as NR_SETGID, __NR_setuid32 as NR_SETUID,
+};
 
 // ---- Clone entry ----
 

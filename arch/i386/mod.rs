@@ -23,6 +23,10 @@ pub(crate) const CHILD_FRAME_SIZE: usize = 20;
 /// Bytes a call leaves on the stack at the callee's entry: `call` pushes the return address.
 pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 4;
 
+/// Rust's targets here probe every frame larger than a page (`stack-probes` inline),
+/// so a frame of any size that overflows touches the guard first.
+pub(crate) const STACK_PROBES: bool = true;
+
 // ---- Raw system calls ----
 // LLVM keeps esi and ebp for itself, so they cannot be operands: esi goes through an
 // `xchg` or a push/pop, ebp through a push/pop, and their values through memory.
@@ -148,6 +152,12 @@ pub(crate) unsafe fn clone_syscall(
 ) -> usize {
     unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
 }
+
+/// The ID calls: the plain names are the 16-bit legacy calls here (`setuid(65536)`
+/// would set 0); the 32-bit ones end in 32.
+pub(crate) use linux_raw_sys::general::{
+    __NR_getgid32 as NR_GETGID, __NR_getuid32 as NR_GETUID, __NR_setgid32 as NR_SETGID, __NR_setuid32 as NR_SETUID,
+};
 
 // ---- Clone entry ----
 

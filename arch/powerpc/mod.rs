@@ -20,6 +20,10 @@ pub(crate) const CHILD_FRAME_SIZE: usize = 16;
 /// Bytes a call leaves on the stack at the callee's entry: the return address stays in lr.
 pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
 
+/// Rust's targets here probe every frame larger than a page (`stack-probes` inline),
+/// so a frame of any size that overflows touches the guard first.
+pub(crate) const STACK_PROBES: bool = true;
+
 // ---- Raw system calls ----
 
 /// `sc` (the same for both word sizes: shared with powerpc64).
@@ -46,6 +50,11 @@ pub(crate) unsafe fn clone_syscall(
 ) -> usize {
     unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
 }
+
+/// The ID calls: the plain names take 32-bit IDs here.
+#[path = "../generic/ids.rs"]
+mod generic_ids;
+pub(crate) use generic_ids::{NR_GETGID, NR_GETUID, NR_SETGID, NR_SETUID};
 
 // ---- Clone entry ----
 

@@ -53,6 +53,10 @@ macro_rules! call_fn_in_r12 {
     };
 }
 
+/// Rust's targets here probe every frame larger than a page (`stack-probes` inline),
+/// so a frame of any size that overflows touches the guard first.
+pub(crate) const STACK_PROBES: bool = true;
+
 // ---- Raw system calls ----
 
 /// `sc` (the same for both word sizes: shared with powerpc).
@@ -75,6 +79,11 @@ pub(crate) unsafe fn clone_syscall(
 ) -> usize {
     unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
 }
+
+/// The ID calls: the plain names take 32-bit IDs here.
+#[path = "../generic/ids.rs"]
+mod generic_ids;
+pub(crate) use generic_ids::{NR_GETGID, NR_GETUID, NR_SETGID, NR_SETUID};
 
 // ---- Clone entry ----
 

@@ -17,6 +17,10 @@ pub(crate) const CHILD_FRAME_SIZE: usize = 0;
 /// Bytes a call leaves on the stack at the callee's entry: the return address stays in ra.
 pub(crate) const RETURN_ADDRESS_ON_STACK: usize = 0;
 
+/// Rust's targets here do not probe large frames: a frame larger than the guard can
+/// step over it.
+pub(crate) const STACK_PROBES: bool = false;
+
 // ---- Raw system calls ----
 
 #[inline(always)]
@@ -109,6 +113,11 @@ pub(crate) unsafe fn clone_syscall(
 ) -> usize {
     unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
 }
+
+/// The ID calls: the plain names take 32-bit IDs here.
+#[path = "../generic/ids.rs"]
+mod generic_ids;
+pub(crate) use generic_ids::{NR_GETGID, NR_GETUID, NR_SETGID, NR_SETUID};
 
 // ---- Clone entry ----
 

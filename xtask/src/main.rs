@@ -186,7 +186,9 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
         if let Err(error) = template::check_readme(root) {
             results.push(RunResult::error("template", "readme", error));
         }
-        results.push(timed("std program with rt", || test_std_with_rt(root)));
+        for lto in [None, Some("fat"), Some("thin")] {
+            results.push(timed("std program with rt", || test_std_with_rt(root, lto)));
+        }
         if std::env::consts::ARCH == "x86_64" {
             results.push(timed("the C ABI's recipe", || test_c_abi_recipe(root)));
         }
@@ -279,19 +281,24 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
 }
 
 /// `rt` is additive: a std program that has it on (tests/std-with-rt) builds with the
-/// host's toolchain, links with glibc's `_start`, and runs.
-fn test_std_with_rt(root: &Path) -> RunResult {
-    println!("build: tests/std-with-rt (a std program with freeclone's rt feature on)");
+/// host's toolchain, links with glibc's `_start`, and runs; with `lto` (`"fat"`,
+/// `"thin"`) too, as a user who sets the release profile's `lto` builds it.
+fn test_std_with_rt(root: &Path, lto: Option<&str>) -> RunResult {
+    let variant = lto.map_or(String::new(), |lto| format!(" lto={lto}"));
+    println!("build: tests/std-with-rt (a std program with freeclone's rt feature on){variant}");
     let mut command = Command::new("rustup");
     command
         .current_dir(root.join("tests").join("std-with-rt"))
         .args(["run", "stable", "cargo", "run", "--quiet", "--release"])
-        .env("CARGO_TARGET_DIR", root.join("target").join("std-with-rt"))
+        .env("CARGO_TARGET_DIR", root.join("target").join(format!("std-with-rt{}", variant.replace([' ', '='], "-"))))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO");
-    run_std_program("host", "std+rt", &mut command)
+    if let Some(lto) = lto {
+        command.env("CARGO_PROFILE_RELEASE_LTO", lto);
+    }
+    run_std_program("host", &format!("std+rt{variant}"), &mut command)
 }
 
 /// The README's two commands that build the C ABI and link a C program with it, as
@@ -411,45 +418,71 @@ pub(crate) fn check_cfi(arch: &str, binary: &Path) -> RunResult {
 }
 
 /// Builds examples/template as the README says and runs it with an argument that sets
-/// its exit status, on each tier: one case per tier.
+/// its exit status, on each tier: one case per tier. Checks that freeclone-mem's
+/// objects refer to nothing; on [`template::LTO_ARCHES`] builds it again with
+/// `lto = "fat"` and `"thin"` and runs each on the first tier that runs it directly.
 fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<RunResult>) {
     let name = format!("{} template", arch.name);
     println!("build: examples/template for {} as the README says", arch.name);
-    let binary = match template::build(root, arch) {
+    let binary = match template::build(root, arch, None) {
         Ok(binary) => binary,
         Err(error) => return results.push(RunResult::error(&name, "build", error)),
     };
+    let mut mem = RunResult::new(&name, "build");
+    match template::check_mem_has_no_undefined_symbols(&binary) {
+        Ok(objects) => println!("  {name}: freeclone-mem's {objects} object(s) refer to no symbol"),
+        Err(error) => mem.error = Some(error),
+    }
+    results.push(mem);
     for &tier in tiers {
         let runs_here = match tier {
             Tier::Kernel => arch.kernel.is_some(),
             _ => arch.direct_command(tier, &binary).is_some(),
         };
-        if !runs_here {
-            continue;
+        if runs_here {
+            results.push(run_template(arch, tier, &binary, &name));
         }
-        // Through the runner users have: `cargo xtask run --arch A --tier T <binary> 3`.
-        let args = xtask::run::RunArgs {
-            arch: Some(arch.name.clone()),
-            tier: Some(tier),
-            timeout: Some(RUN_TIMEOUT.as_secs()),
-            binary: binary.clone(),
-            args: vec![template::EXIT_STATUS.to_string().into()],
-        };
-        println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), template::EXIT_STATUS);
-        let start = Instant::now();
-        let mut result = RunResult::new(&name, tier.name());
-        match xtask::run::run(&args) {
-            Ok(status) if i32::from(status) == template::EXIT_STATUS => result.passed = 1,
-            Ok(status) => {
-                println!("  FAIL {name} {}: the run ended with {status}, not the child's {}", tier.name(), template::EXIT_STATUS);
-                result.failed = 1;
-            }
-            Err(error) => result.error = Some(error.message),
-        }
-        result.seconds = start.elapsed().as_secs_f64();
-        println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
-        results.push(result);
     }
+    if !template::LTO_ARCHES.contains(&arch.name.as_str()) {
+        return;
+    }
+    let Some(&tier) = tiers.iter().find(|tier| **tier != Tier::Kernel && arch.direct_command(**tier, &binary).is_some()) else {
+        return;
+    };
+    for lto in ["fat", "thin"] {
+        let name = format!("{} template lto={lto}", arch.name);
+        println!("build: examples/template for {} with lto = \"{lto}\"", arch.name);
+        match template::build(root, arch, Some(lto)) {
+            Ok(binary) => results.push(run_template(arch, tier, &binary, &name)),
+            Err(error) => results.push(RunResult::error(&name, "build", error)),
+        }
+    }
+}
+
+/// Runs a template build through the runner users have (`cargo xtask run --arch A
+/// --tier T <binary> 3`): one case.
+fn run_template(arch: &Arch, tier: Tier, binary: &Path, name: &str) -> RunResult {
+    let args = xtask::run::RunArgs {
+        arch: Some(arch.name.clone()),
+        tier: Some(tier),
+        timeout: Some(RUN_TIMEOUT.as_secs()),
+        binary: binary.to_path_buf(),
+        args: vec![template::EXIT_STATUS.to_string().into()],
+    };
+    println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), template::EXIT_STATUS);
+    let start = Instant::now();
+    let mut result = RunResult::new(name, tier.name());
+    match xtask::run::run(&args) {
+        Ok(status) if i32::from(status) == template::EXIT_STATUS => result.passed = 1,
+        Ok(status) => {
+            println!("  FAIL {name} {}: the run ended with {status}, not the child's {}", tier.name(), template::EXIT_STATUS);
+            result.failed = 1;
+        }
+        Err(error) => result.error = Some(error.message),
+    }
+    result.seconds = start.elapsed().as_secs_f64();
+    println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
+    result
 }
 
 /// An architecture without a Rust target (ia64): its assembly is built and checked

@@ -36,8 +36,9 @@ const KERNEL_TIMEOUT: Duration = Duration::from_secs(180);
 /// The host unit tests, compile included.
 const HOST_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The host unit tests a `host` mutant runs: the library's, as CI runs them.
-const HOST_TEST_ARGS: [&str; 6] = ["test", "-p", "freeclone", "--features", "rt,probes", "--lib"];
+/// The host unit tests a `host` mutant runs: the library's and its memory functions',
+/// as CI runs them.
+const HOST_TEST_ARGS: [&str; 8] = ["test", "-p", "freeclone", "-p", "freeclone-mem", "--features", "freeclone/rt,freeclone/probes", "--lib"];
 
 #[derive(clap::Args)]
 pub struct MutantsArgs {

@@ -55,11 +55,19 @@ fn build_command_text(toolchain: &str) -> String {
     format!("cargo +{toolchain} {}", STABLE_BUILD[..3].join(" "))
 }
 
-/// Builds the template for `arch` as the README says and returns the binary.
-pub fn build(root: &Path, arch: &Arch) -> Result<PathBuf, String> {
+/// Where link-time optimisation is proven on top of the README's build: a stable
+/// target of each word size and a nightly (build-std) one.
+pub const LTO_ARCHES: [&str; 3] = ["x86_64", "aarch64", "mipsel"];
+
+/// Builds the template for `arch` as the README says and returns the binary; with
+/// `lto` (`"fat"`, `"thin"`), as a user who sets the release profile's `lto` does.
+pub fn build(root: &Path, arch: &Arch, lto: Option<&str>) -> Result<PathBuf, String> {
     let target = arch.rust_target.as_deref().ok_or_else(|| format!("{} has no Rust target", arch.name))?;
     let toolchain = if arch.stable_rust_std { "stable" } else { "nightly" };
-    let target_dir = root.join("target").join("template");
+    let target_dir = root.join("target").join(match lto {
+        None => "template".to_string(),
+        Some(lto) => format!("template-lto-{lto}"),
+    });
     let mut command = Command::new("rustup");
     command
         .current_dir(dir(root))
@@ -76,8 +84,49 @@ pub fn build(root: &Path, arch: &Arch) -> Result<PathBuf, String> {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO");
-    run_status(&mut command).map_err(|error| format!("the template for {} ({target}, {toolchain}): {error}", arch.name))?;
+    if let Some(lto) = lto {
+        command.env("CARGO_PROFILE_RELEASE_LTO", lto);
+    }
+    run_status(&mut command).map_err(|error| format!("the template for {} ({target}, {toolchain}, lto {lto:?}): {error}", arch.name))?;
     Ok(target_dir.join(target).join("release").join("template"))
+}
+
+/// freeclone-mem, the one crate built without builtins, is linked outside link-time
+/// optimisation: its objects in the template's build (next to `binary`) must refer to
+/// no symbol at all, or an LTO build, which internalises other crates' symbols, cannot
+/// link. Returns how many objects were checked.
+pub fn check_mem_has_no_undefined_symbols(binary: &Path) -> Result<usize, String> {
+    use object::{Object, ObjectSymbol};
+    let deps = binary.parent().map(|release| release.join("deps")).ok_or("no build directory")?;
+    let entries = std::fs::read_dir(&deps).map_err(|error| format!("{}: {error}", deps.display()))?;
+    let mut checked = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("libfreeclone_mem-") && name.ends_with(".rlib")) {
+            continue;
+        }
+        let data = std::fs::read(entry.path()).map_err(|error| format!("{name}: {error}"))?;
+        let archive = object::read::archive::ArchiveFile::parse(&*data).map_err(|error| format!("{name}: {error}"))?;
+        for member in archive.members() {
+            let member = member.map_err(|error| format!("{name}: {error}"))?;
+            let member_name = String::from_utf8_lossy(member.name()).into_owned();
+            if !member_name.ends_with(".o") {
+                continue;
+            }
+            let bytes = member.data(&*data).map_err(|error| format!("{name}({member_name}): {error}"))?;
+            let file = object::File::parse(bytes).map_err(|error| format!("{name}({member_name}): {error}"))?;
+            let undefined: Vec<String> = file
+                .symbols()
+                .filter(|symbol| symbol.is_undefined() && !symbol.name().unwrap_or("").is_empty())
+                .map(|symbol| symbol.name().unwrap_or("?").to_string())
+                .collect();
+            if !undefined.is_empty() {
+                return Err(format!("{name}({member_name}) refers to {undefined:?}: an LTO build cannot link it"));
+            }
+            checked += 1;
+        }
+    }
+    if checked == 0 { Err(format!("no freeclone-mem object in {}", deps.display())) } else { Ok(checked) }
 }
 
 #[cfg(test)]

@@ -574,3 +574,82 @@ pub fn execve_of_a_missing_path_is_enoent() -> Verdict {
         Ok(())
     })
 }
+
+// ---------------------------------------------------------------------------------
+// Calls whose legacy forms are narrower on some architectures: 16-bit IDs (i386's and
+// arm's setuid), mmap2's offset in 4096-byte units (i386, arm, mips, powerpc)
+
+/// An ID that 16 bits cannot hold.
+const HIGH_ID: u32 = 100_000;
+
+/// Whether `/proc/self/status` has the line `line`.
+fn status_has(line: &[u8]) -> Result<bool, Failure> {
+    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0)
+        .map_err(|errno| fail!("open /proc/self/status: {errno} (is /proc mounted?)"))?;
+    let mut status = [0u8; 4096];
+    let mut filled = 0;
+    while filled < status.len() {
+        match sys::read(fd, &mut status[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(count) => filled += count,
+        }
+    }
+    close(fd);
+    Ok(status[..filled].split(|&byte| byte == b'\n').any(|candidate| candidate == line))
+}
+
+pub fn setgid_and_setuid_keep_ids_above_65535_whole() -> Verdict {
+    in_child(|| {
+        for (what, result) in [("setgid(u32::MAX)", sys::setgid(u32::MAX)), ("setuid(u32::MAX)", sys::setuid(u32::MAX))] {
+            if result != Err(Errno::EINVAL) {
+                return Err(fail!("{what} gave {result:?}, not EINVAL (-1 is no ID)"));
+            }
+        }
+        sys::setgid(HIGH_ID).map_err(|errno| refused(errno, "setgid(100000)"))?;
+        sys::setuid(HIGH_ID).map_err(|errno| refused(errno, "setuid(100000)"))?;
+        let (uid, gid) = (sys::getuid(), sys::getgid());
+        if (uid, gid) != (HIGH_ID, HIGH_ID) {
+            return Err(fail!("after setgid and setuid(100000), getuid() = {uid}, getgid() = {gid}"));
+        }
+        if !status_has(b"Uid:\t100000\t100000\t100000\t100000")? || !status_has(b"Gid:\t100000\t100000\t100000\t100000")? {
+            return Err(fail!("/proc/self/status does not show uid and gid 100000 in all four places"));
+        }
+        Ok(())
+    })
+}
+
+pub fn mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset() -> Verdict {
+    const AT_PAGESZ: usize = 6;
+    let page = crate::runtime()?.auxiliary_value(AT_PAGESZ).ok_or_else(|| fail!("no AT_PAGESZ"))?;
+    in_child(|| {
+        let path = scratch(b"freeclone-mmap-offset");
+        let flags = sys::O_CREAT | sys::O_RDWR | sys::O_TRUNC | sys::O_CLOEXEC;
+        let fd = sys::openat(sys::AT_FDCWD, path.as_c_str(), flags, 0o600).map_err(|errno| fail!("create {path}: {errno}"))?;
+        let _ = sys::unlinkat(sys::AT_FDCWD, path.as_c_str(), 0);
+        // Three pages, page k filled with the byte k + 1.
+        for k in 0..3u8 {
+            let chunk = [k + 1; 4096];
+            for _ in 0..page / chunk.len() {
+                if sys::write(fd, &chunk) != Ok(chunk.len()) {
+                    return Err(fail!("writing {path}"));
+                }
+            }
+        }
+        for k in 1..3u8 {
+            let offset = usize::from(k) * page;
+            // SAFETY: a new mapping where the kernel chooses.
+            let mapped = unsafe { sys::mmap(core::ptr::null_mut(), page, sys::PROT_READ, sys::MAP_PRIVATE, fd, offset) }
+                .map_err(|errno| fail!("mmap at offset {offset}: {errno}"))?;
+            // SAFETY: the page just mapped, inside the file (a wrong offset past its end
+            // faults with SIGBUS, which the wait reports).
+            let (first, last) = unsafe { (mapped.read_volatile(), mapped.add(page - 1).read_volatile()) };
+            // SAFETY: unmaps only what was mapped above.
+            let _ = unsafe { sys::munmap(mapped, page) };
+            if (first, last) != (k + 1, k + 1) {
+                return Err(fail!("the page mapped at offset {offset} holds {first} .. {last}, not the file's {}", k + 1));
+            }
+        }
+        close(fd);
+        Ok(())
+    })
+}

@@ -10,6 +10,7 @@
 
 mod clone3;
 mod errors;
+mod guard;
 mod harness;
 mod init_calls;
 mod matrix;
@@ -46,6 +47,10 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
         return init_calls::exec_probe(&args);
     }
     init_calls::remember_program(&args);
+    // Started by spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors.
+    if let Some(status) = process::report_pipe_variant_main(&args) {
+        return status;
+    }
     if !freeclone::rt::is_process_one() {
         return run_cases(&args);
     }
@@ -85,7 +90,13 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
     } else {
         &[]
     };
-    harness::run(args, CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(process::CASES))
+    let probed_frames: &[harness::Case] = if freeclone::stack::FRAMES_ARE_PROBED {
+        &[("a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed", guard::a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed)]
+    } else {
+        &[]
+    };
+    let cases = CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(probed_frames).chain(process::CASES);
+    harness::run(args, cases)
 }
 
 /// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
@@ -172,6 +183,8 @@ const CASES: &[harness::Case] = &[
     ("mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv", init_calls::mprotect_none_makes_a_child_touching_the_page_die_of_sigsegv),
     ("execve_of_a_missing_path_is_enoent", init_calls::execve_of_a_missing_path_is_enoent),
     ("execve_replaces_the_program_image", init_calls::execve_replaces_the_program_image),
+    ("setgid_and_setuid_keep_ids_above_65535_whole", init_calls::setgid_and_setuid_keep_ids_above_65535_whole),
+    ("mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset", init_calls::mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset),
     ("clone3_size_ver0_is_accepted_and_the_child_gets_zero", clone3::clone3_size_ver0_is_accepted_and_the_child_gets_zero),
     ("clone3_size_below_ver0_is_einval", clone3::clone3_size_below_ver0_is_einval),
     ("clone3_larger_size_with_a_zero_tail_is_accepted", clone3::clone3_larger_size_with_a_zero_tail_is_accepted),
@@ -201,6 +214,8 @@ const CASES: &[harness::Case] = &[
     ("a_stack_too_small_for_the_closure_is_einval", threads::a_stack_too_small_for_the_closure_is_einval),
     ("a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard", threads::a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard),
     ("a_thread_overflowing_its_stack_ends_its_process_with_sigsegv", threads::a_thread_overflowing_its_stack_ends_its_process_with_sigsegv),
+    ("a_thread_with_a_160_kib_frame_faults_on_the_default_guard", guard::a_thread_with_a_160_kib_frame_faults_on_the_default_guard),
+    ("a_thread_asking_for_a_zero_guard_still_faults_on_one_granule", guard::a_thread_asking_for_a_zero_guard_still_faults_on_one_granule),
     ("dropping_a_join_handle_waits_for_the_thread", threads::dropping_a_join_handle_waits_for_the_thread),
     ("threads_run_one_after_another_on_a_static_stack_given_back_by_join", threads::threads_run_one_after_another_on_a_static_stack_given_back_by_join),
 ];

@@ -32,6 +32,8 @@ pub const CASES: &[crate::harness::Case] = &[
     ("spawn_exec_applies_setsid_and_gives_a_pidfd", spawn_exec_applies_setsid_and_gives_a_pidfd),
     ("spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program", spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program),
     ("spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers", spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers),
+    ("spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors", spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors),
+    ("a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting", a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting),
 ];
 
 fn wait(child: &mut freeclone::process::Child) -> Result<ExitStatus, Failure> {
@@ -477,7 +479,7 @@ pub fn spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers() 
     let mut pipe = Pipe::new()?;
     let argv = CStrArrayBuf::new([program, c"0"]);
     let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).signal_mask(sys::signal_set(usr2)).spawn();
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).signal_mask(sys::signal_set(usr2).map_err(|errno| fail!("signal_set: {errno}"))?).spawn();
     let after = sys::sigprocmask(sys::SIG_BLOCK, &sys::empty_signal_set()).map_err(|errno| fail!("sigprocmask: {errno}"))?;
     let mut child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec with a signal mask"))?;
     let _ = pipe.receive(&mut [0u8; 512]); // until the program has exited
@@ -495,4 +497,106 @@ pub fn spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers() 
         mask if mask == 1 << (usr2 - 1) => Ok(()),
         mask => Err(fail!("the program ran with SigBlk {mask:#x}, not only SIGUSR2 ({:#x})", 1u64 << (usr2 - 1))),
     }
+}
+
+// The report pipe of a process's first spawn_exec (made where a CLONE_VM|CLONE_VFORK
+// child may not share memory; under qemu-user, where it never does, every spawn uses
+// it): an action naming its descriptors behaves as if it did not exist, and the
+// report still arrives.
+
+/// The command-line flag that makes the program run one variant as its first spawn.
+pub const REPORT_PIPE_VARIANT: &CStr = c"--report-pipe-variant";
+const VARIANT_ARGUMENTS: [&CStr; 5] = [c"0", c"1", c"2", c"3", c"4"];
+
+/// One variant, in a process whose next spawn_exec makes the report pipe: the pipe's
+/// numbers are the two lowest free ones, which a pipe made and closed just before shows.
+fn report_pipe_variant(variant: usize) -> Verdict {
+    let mut victim = Pipe::new()?;
+    let [read, write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+    // SAFETY: the pipe just made, closed so that spawn_exec's gets its numbers.
+    unsafe {
+        let _ = sys::close(read);
+        let _ = sys::close(write);
+    }
+    let (actions, expected, what) = match variant {
+        0 => ([Action::Dup2 { from: victim.write, to: write }], Errno::ENOENT, "dup2 onto the write end's number"),
+        1 => ([Action::Close(write)], Errno::EBADF, "close of the write end's number"),
+        2 => ([Action::Dup2 { from: write, to: 1 }], Errno::EBADF, "dup2 from the write end's number"),
+        3 => ([Action::Dup2 { from: read, to: 1 }], Errno::EBADF, "dup2 from the read end's number"),
+        _ => ([Action::Close(read)], Errno::EBADF, "close of the read end's number"),
+    };
+    let path = c"/freeclone-missing/program";
+    match Exec::new(path, &CStrArrayBuf::new([path]), CStrArray::EMPTY).actions(&actions).spawn() {
+        Err(errno) if errno == expected => {}
+        Err(errno) => return Err(fail!("{what}: {errno}, not {expected}")),
+        Ok(mut child) => return Err(fail!("{what}: no error came back; the child ended with {:?}", child.wait())),
+    }
+    let mut overwritten = [0u8; 16];
+    let overwritten = victim.receive(&mut overwritten);
+    if !overwritten.is_empty() {
+        return Err(fail!("{what}: the child's report went to the caller's descriptor: {overwritten:?}"));
+    }
+    no_child_left()
+}
+
+/// The program as a fresh process running one variant (started by the case below).
+pub fn report_pipe_variant_main(args: &freeclone::rt::Args) -> Option<i32> {
+    if args.get(1) != Some(REPORT_PIPE_VARIANT) {
+        return None;
+    }
+    let variant = VARIANT_ARGUMENTS.iter().position(|argument| args.get(2) == Some(*argument))?;
+    Some(report_pipe_variant_in_a_child(variant as *mut core::ffi::c_void))
+}
+
+extern "C" fn report_pipe_variant_in_a_child(arg: *mut core::ffi::c_void) -> c_int {
+    let variant = arg as usize;
+    match report_pipe_variant(variant) {
+        Ok(()) => 0,
+        Err(Failure::Fail(why) | Failure::Skip(why)) => {
+            freeclone::println!("report pipe variant {variant}: {}", why.as_str());
+            1
+        }
+    }
+}
+
+pub fn spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors() -> Verdict {
+    let program = crate::init_calls::program().ok_or_else(|| fail!("the program has no argv[0] to exec"))?;
+    for (variant, argument) in VARIANT_ARGUMENTS.iter().enumerate() {
+        // In a fork-like child of this process (where spawn_exec may have learned that a
+        // vfork shares memory, and makes no pipe).
+        let child = crate::harness::spawn(report_pipe_variant_in_a_child, freeclone::signal::SIGCHLD, variant as *mut _)?;
+        if child.wait(0)? != 0 {
+            return Err(fail!("variant {variant} failed in a child of this process (its line above)"));
+        }
+        // As the first spawn of a fresh process, which always makes the pipe.
+        let argv = CStrArrayBuf::new([program, REPORT_PIPE_VARIANT, argument]);
+        match freeclone::process::spawn_exec(program, &argv, CStrArray::EMPTY) {
+            Ok(mut child) => exited_with(&mut child, 0).map_err(|failure| failure.with_context("variant", variant))?,
+            // qemu-user: the host cannot exec this program; there every spawn makes the
+            // pipe (a vfork never shares memory), so the child above was a first spawn's
+            // equal.
+            Err(Errno::ENOEXEC) if freeclone::clone3_is_missing() => {}
+            Err(errno) => return Err(fail!("spawn_exec of this program for variant {variant}: {errno}")),
+        }
+    }
+    Ok(())
+}
+
+pub fn a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting() -> Verdict {
+    let rt = crate::runtime()?;
+    let handle = freeclone::thread::spawn(&rt, || {
+        crate::harness::yield_many(100);
+        7
+    })
+    .map_err(|errno| fail!("thread spawn: {errno}"))?;
+    // The parent's copy of the closure (and so of the handle) is dropped by spawn, which
+    // waits for the thread here; the child's copy has no thread to wait for.
+    let mut child = Builder::new()
+        .spawn(&rt, move || {
+            let _ = handle.join();
+            0
+        })
+        .map_err(|errno| fail!("spawn: {errno}"))?;
+    // 101: rt's panic handler, reached from join's panic.
+    exited_with(&mut child, 101)
 }

@@ -252,7 +252,7 @@ extern "C" fn report_thread_group(arg: *mut c_void) -> c_int {
 }
 
 pub fn thread_shares_getpid_is_not_waitable_and_sends_no_signal() -> Verdict {
-    let sigchld = sys::signal_set(SIGCHLD);
+    let sigchld = sys::signal_set(SIGCHLD).map_err(|errno| fail!("signal_set: {errno}"))?;
     sys::sigprocmask(sys::SIG_BLOCK, &sigchld).map_err(|errno| fail!("sigprocmask: {errno}"))?;
     let result = (|| {
         let report = ThreadReport { getpid: AtomicI32::new(0), done: AtomicUsize::new(0) };

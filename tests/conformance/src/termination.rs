@@ -13,7 +13,7 @@ use crate::harness::{Failure, Pipe, Verdict, fail, return_zero, spawn};
 /// Runs `work` with `signal` blocked, then takes it if it is pending (so that it is
 /// neither lost for the next case nor delivered with its default action).
 fn with_blocked<T>(signal: c_int, work: impl FnOnce() -> Result<T, Failure>) -> Result<(T, bool), Failure> {
-    let set = sys::signal_set(signal);
+    let set = sys::signal_set(signal).map_err(|errno| fail!("signal_set({signal}): {errno}"))?;
     sys::sigprocmask(sys::SIG_BLOCK, &set).map_err(|errno| fail!("sigprocmask: {errno}"))?;
     let result = work();
     let pending = sys::sigpending().map(|pending| sys::signal_set_contains(&pending, signal));

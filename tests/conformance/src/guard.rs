@@ -1,0 +1,125 @@
+//! What a `Stack`'s guard promises a thread that overflows it (`freeclone::stack`):
+//! where frames are probed, a frame of any size faults; everywhere, a frame that ends
+//! inside the guard faults; a guard asked for as 0 is still one granule.
+//!
+//! Each case maps writable memory right below the guard, so that a write that steps
+//! over the guard (or a guard that is missing) lands there and the thread returns
+//! instead of faulting: the case then fails, where an unmapped neighbourhood would have
+//! faulted anyway and hidden it.
+
+use core::ffi::{c_int, c_void};
+use core::mem::MaybeUninit;
+use core::ptr::null_mut;
+
+use freeclone::signal::{SIGCHLD, SIGSEGV};
+use freeclone::stack::{self, Stack};
+use freeclone::thread::Builder;
+use freeclone::{clone, sys};
+use linux_raw_sys::general as kernel;
+
+use crate::harness::{Verdict, fail};
+use crate::runtime;
+
+/// The threads' usable stack.
+const STACK_SIZE: usize = 64 * 1024;
+/// The writable neighbour below each guard: more than any frame here oversteps it by.
+const NEIGHBOUR_SIZE: usize = 256 * 1024;
+
+/// The child's exit statuses besides death by SIGSEGV.
+const SETUP_FAILED: c_int = 2;
+const DID_NOT_FAULT: c_int = 3;
+
+/// One frame of `N` bytes whose lowest byte is written first, as a large local array's
+/// initialisation would.
+#[inline(never)]
+fn one_frame<const N: usize>() -> usize {
+    let mut frame = MaybeUninit::<[u8; N]>::uninit();
+    let lowest = frame.as_mut_ptr().cast::<u8>();
+    // SAFETY: the frame's own first byte.
+    unsafe { lowest.write_volatile(1) };
+    core::hint::black_box(&mut frame);
+    N
+}
+
+/// Frames of 1 KiB each, every one written, until `bytes` are used.
+#[inline(never)]
+fn small_frames(bytes: usize) -> usize {
+    let frame = core::hint::black_box([bytes as u8; 1024]);
+    if bytes <= 1024 { usize::from(frame[0]) } else { small_frames(bytes - 1024) + usize::from(frame[1]) }
+}
+
+/// In a fork-like child: a thread on a stack with a `guard`-byte guard and writable
+/// memory right below the guard runs `work`; exits with [`DID_NOT_FAULT`] if the
+/// thread returned.
+fn thread_over_a_neighbour(guard: usize, work: fn() -> usize) -> c_int {
+    let Ok(rt) = runtime() else { return SETUP_FAILED };
+    let Ok(stack) = Stack::with_guard(STACK_SIZE, guard) else { return SETUP_FAILED };
+    let mapping = stack.bottom().wrapping_sub(stack.guard_size());
+    let wanted = mapping.wrapping_sub(NEIGHBOUR_SIZE);
+    let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | kernel::MAP_FIXED_NOREPLACE as c_int;
+    // SAFETY: NOREPLACE maps only where nothing is mapped.
+    match unsafe { sys::mmap(wanted, NEIGHBOUR_SIZE, sys::PROT_READ | sys::PROT_WRITE, flags, -1, 0) } {
+        Ok(address) if address == wanted => {}
+        _ => return SETUP_FAILED,
+    }
+    match Builder::new().spawn_on(&rt, stack, work) {
+        Ok(handle) => {
+            handle.join();
+            DID_NOT_FAULT
+        }
+        Err(_) => SETUP_FAILED,
+    }
+}
+
+/// Runs `child` in a fork-like child and expects it to die of SIGSEGV.
+fn dies_of_sigsegv(child: extern "C" fn(*mut c_void) -> c_int, what: &str) -> Verdict {
+    let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
+    let pid = unsafe { clone(child, stack.top(), SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) }
+        .map_err(|errno| fail!("clone: {errno}"))?;
+    match sys::wait4(pid, 0) {
+        Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
+        Ok((_, status)) => match sys::exit_status(status) {
+            Some(SETUP_FAILED) => Err(fail!("{what}: the stack, its writable neighbour or the thread could not be made")),
+            Some(DID_NOT_FAULT) => Err(fail!("{what}: the thread returned: its writes went past the guard")),
+            _ => Err(fail!("{what}: the child ended with wait status {status:#x}, not SIGSEGV")),
+        },
+        Err(errno) => Err(fail!("wait4: {errno}")),
+    }
+}
+
+/// A local array larger than a 64 KiB stack and a one-granule guard together, smaller
+/// than the default guard where frames are not probed.
+const LARGE_FRAME: usize = 160 * 1024;
+const _: () = assert!(LARGE_FRAME > STACK_SIZE + stack::GUARD_GRANULE);
+const _: () = assert!(stack::FRAMES_ARE_PROBED || LARGE_FRAME < stack::DEFAULT_GUARD_SIZE);
+
+extern "C" fn large_frame(_: *mut c_void) -> c_int {
+    thread_over_a_neighbour(stack::DEFAULT_GUARD_SIZE, one_frame::<LARGE_FRAME>)
+}
+
+/// Probed frames fault whatever their size; elsewhere the default guard is larger than
+/// such a frame.
+pub fn a_thread_with_a_160_kib_frame_faults_on_the_default_guard() -> Verdict {
+    dies_of_sigsegv(large_frame, "a 160 KiB frame on a 64 KiB stack")
+}
+
+/// A frame that oversteps the stack and the whole default guard.
+const PAST_THE_GUARD: usize = STACK_SIZE + stack::DEFAULT_GUARD_SIZE + 64 * 1024;
+
+extern "C" fn frame_past_the_guard(_: *mut c_void) -> c_int {
+    thread_over_a_neighbour(stack::DEFAULT_GUARD_SIZE, one_frame::<PAST_THE_GUARD>)
+}
+
+/// Registered where [`stack::FRAMES_ARE_PROBED`]: elsewhere such a frame can step over
+/// the guard, as the documentation says.
+pub fn a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed() -> Verdict {
+    dies_of_sigsegv(frame_past_the_guard, "a frame larger than the guard")
+}
+
+extern "C" fn no_guard_asked(_: *mut c_void) -> c_int {
+    thread_over_a_neighbour(0, || small_frames(STACK_SIZE + stack::GUARD_GRANULE / 2))
+}
+
+pub fn a_thread_asking_for_a_zero_guard_still_faults_on_one_granule() -> Verdict {
+    dies_of_sigsegv(no_guard_asked, "small frames half a granule past the stack, guard_size(0)")
+}
