@@ -22,11 +22,7 @@ const STACK_SIZE: usize = 64 * 1024;
 
 fn print_nodename(who: &str) {
     match sys::uname() {
-        Ok(name) => {
-            let nodename: [u8; 65] = name.nodename.map(|byte| byte as u8);
-            let text = CStr::from_bytes_until_nul(&nodename).ok().and_then(|text| text.to_str().ok());
-            println!("uts.nodename in {who}: {}", text.unwrap_or("?"));
-        }
+        Ok(name) => println!("uts.nodename in {who}: {}", name.nodename().to_str().unwrap_or("?")),
         Err(errno) => println!("uname in {who}: {errno}"),
     }
 }

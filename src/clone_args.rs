@@ -53,7 +53,6 @@ const _: () = assert!(core::mem::size_of::<RawCloneArgs>() == CLONE_ARGS_SIZE_VE
 /// assert_eq!(CloneArgs::new().cgroup(3).size(), 88);
 /// ```
 /// It is neither `Copy` nor `Clone`: it holds `&mut` borrows the kernel writes through.
-#[derive(Debug)]
 pub struct CloneArgs<'a> {
     raw: RawCloneArgs,
     /// Whether `cgroup` was given: descriptor 0 is a valid one, so the field's value
@@ -64,6 +63,13 @@ pub struct CloneArgs<'a> {
 
 /// What a [`CloneArgs`] borrows (the kernel writes through some of it).
 type Borrows<'a> = (&'a mut c_int, &'a mut pid_t, &'a [pid_t], &'a mut [MaybeUninit<u8>], &'a mut TlsArgument);
+
+impl core::fmt::Debug for CloneArgs<'_> {
+    /// The structure the kernel reads, and its size; the borrows are its pointers.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CloneArgs").field("raw", &self.raw).field("size", &self.size()).finish()
+    }
+}
 
 impl Default for CloneArgs<'_> {
     fn default() -> Self {

@@ -800,15 +800,76 @@ pub unsafe fn dup3(old: c_int, new: c_int, flags: c_int) -> Result<c_int, Errno>
     check(unsafe { arch::syscall3(nr, old as usize, new as usize, flags as usize) }).map(|fd| fd as c_int)
 }
 
-/// The kernel's `struct new_utsname`: six NUL-padded 65-byte fields.
-pub type Utsname = linux_raw_sys::system::new_utsname;
+/// What `uname(2)` tells: the kernel's `struct new_utsname`, six NUL-terminated fields
+/// of at most 64 bytes, each read as a [`CStr`].
+#[derive(Clone, Copy)]
+pub struct Utsname(linux_raw_sys::system::new_utsname);
+
+impl Utsname {
+    fn field(field: &[core::ffi::c_char; 65]) -> &CStr {
+        // SAFETY: c_char and u8 have one layout.
+        let bytes = unsafe { &*(field as *const [core::ffi::c_char; 65]).cast::<[u8; 65]>() };
+        // The kernel terminates every field; a missing NUL would give the empty string.
+        CStr::from_bytes_until_nul(bytes).unwrap_or(c"")
+    }
+
+    /// The operating system's name (`Linux`).
+    pub fn sysname(&self) -> &CStr {
+        Utsname::field(&self.0.sysname)
+    }
+
+    /// The host name in the caller's UTS namespace (what `sethostname` sets).
+    pub fn nodename(&self) -> &CStr {
+        Utsname::field(&self.0.nodename)
+    }
+
+    /// The kernel's release (`6.12.0-...`).
+    pub fn release(&self) -> &CStr {
+        Utsname::field(&self.0.release)
+    }
+
+    /// The kernel's version (build number and date).
+    pub fn version(&self) -> &CStr {
+        Utsname::field(&self.0.version)
+    }
+
+    /// The machine (`x86_64`, `aarch64`, ...), as the kernel names it for the caller's
+    /// personality.
+    pub fn machine(&self) -> &CStr {
+        Utsname::field(&self.0.machine)
+    }
+
+    /// The NIS domain name in the caller's UTS namespace (what `setdomainname` sets).
+    pub fn domainname(&self) -> &CStr {
+        Utsname::field(&self.0.domainname)
+    }
+
+    /// The kernel's structure itself.
+    pub fn as_raw(&self) -> &linux_raw_sys::system::new_utsname {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Utsname {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Utsname")
+            .field("sysname", &self.sysname())
+            .field("nodename", &self.nodename())
+            .field("release", &self.release())
+            .field("version", &self.version())
+            .field("machine", &self.machine())
+            .field("domainname", &self.domainname())
+            .finish()
+    }
+}
 
 /// `uname(2)`.
 pub fn uname() -> Result<Utsname, Errno> {
-    let mut name: Utsname = unsafe { core::mem::zeroed() };
+    // SAFETY: all-zero bytes are a valid (empty) structure.
+    let mut name: linux_raw_sys::system::new_utsname = unsafe { core::mem::zeroed() };
     let nr = kernel::__NR_uname as usize;
     check(unsafe { arch::syscall1(nr, &raw mut name as usize) })?;
-    Ok(name)
+    Ok(Utsname(name))
 }
 
 /// `sethostname(2)`.

@@ -231,3 +231,12 @@ fn exec_actions_and_exit_signals_with_bad_numbers_come_back_as_errnos() {
         assert_eq!(result.unwrap_err(), expected, "exit signal {signal}");
     }
 }
+
+#[test]
+fn clone_args_and_uname_debug_print_their_contents() {
+    let text = format!("{:?}", crate::CloneArgs::new().exit_signal(17));
+    assert!(text.contains("exit_signal: 17") && text.contains("size: 64") && !text.contains("PhantomData"), "{text}");
+    let name = sys::uname().unwrap();
+    assert_eq!(name.sysname(), c"Linux");
+    assert!(format!("{name:?}").contains("nodename"));
+}

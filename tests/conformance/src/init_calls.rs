@@ -99,8 +99,7 @@ impl fmt::Display for Bytes {
 /// The caller's host name (`uname`'s nodename).
 fn hostname() -> Result<Bytes, Failure> {
     let name: Utsname = sys::uname().map_err(|errno| fail!("uname: {errno}"))?;
-    let nodename: [u8; 65] = name.nodename.map(|byte| byte as u8);
-    Ok(Bytes::of(&[nodename.split(|&byte| byte == 0).next().unwrap_or_default()]))
+    Ok(Bytes::of(&[name.nodename().to_bytes()]))
 }
 
 /// Whether `path` (relative to `dirfd`) can be opened: `Ok(false)` for `ENOENT`.

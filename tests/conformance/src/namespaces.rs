@@ -58,10 +58,7 @@ extern "C" fn set_and_report_hostname(arg: *mut c_void) -> c_int {
         return errno.raw();
     }
     match sys::uname() {
-        Ok(name) => {
-            let nodename: [u8; 65] = name.nodename.map(|byte| byte as u8);
-            i32::from(!pipe.send(&nodename))
-        }
+        Ok(name) => i32::from(!pipe.send(name.nodename().to_bytes_with_nul())),
         Err(errno) => errno.raw(),
     }
 }
@@ -78,15 +75,15 @@ pub fn newuts_child_hostname_is_its_own() -> Verdict {
     let mut bytes = [0u8; 65];
     let received = pipe.receive(&mut bytes).len();
     let status = child.wait(0)?;
-    if status != 0 || received != 65 {
+    if status != 0 || received == 0 {
         return Err(fail!("the child could not set and read its hostname: status {status}"));
     }
     let parent = sys::uname().map_err(|errno| fail!("uname: {errno}"))?;
-    let parent_nodename: [u8; 65] = parent.nodename.map(|byte| byte as u8);
+    let parent_nodename = parent.nodename().to_bytes_with_nul();
     if nodename_of(&bytes) != CHILD_HOSTNAME {
         return Err(fail!("uname in the child gives {:?}", core::str::from_utf8(nodename_of(&bytes))));
     }
-    if nodename_of(&parent_nodename) == CHILD_HOSTNAME {
+    if nodename_of(parent_nodename) == CHILD_HOSTNAME {
         return Err(fail!("the child's sethostname changed the parent's hostname"));
     }
     Ok(())

@@ -252,8 +252,7 @@ pub fn container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_o
         if sys::sethostname(CONTAINER_HOSTNAME).is_err() {
             return 11;
         }
-        let nodename = sys::uname().map(|name| name.nodename).unwrap_or([0; 65]);
-        if !nodename.iter().map(|&byte| byte as u8).eq(CONTAINER_HOSTNAME.iter().copied().chain([0u8; 65 - CONTAINER_HOSTNAME.len()])) {
+        if sys::uname().map(|name| name.nodename().to_bytes() == CONTAINER_HOSTNAME) != Ok(true) {
             return 12;
         }
         let mut own = [0u8; 64];
@@ -264,8 +263,8 @@ pub fn container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_o
     });
     let mut child = spawned.map_err(|errno| qemu_refusal(errno, "spawn in new PID, UTS and mount namespaces"))?;
     let status = wait(&mut child)?;
-    let parent_name = sys::uname().map_err(|errno| fail!("uname: {errno}"))?.nodename;
-    if parent_name.iter().map(|&byte| byte as u8).take(CONTAINER_HOSTNAME.len()).eq(CONTAINER_HOSTNAME.iter().copied()) {
+    let parent_name = sys::uname().map_err(|errno| fail!("uname: {errno}"))?;
+    if parent_name.nodename().to_bytes() == CONTAINER_HOSTNAME {
         return Err(fail!("the child's sethostname reached the parent's UTS namespace"));
     }
     match status.code() {
