@@ -48,20 +48,36 @@ fn small_frames(bytes: usize) -> usize {
     if bytes <= 1024 { usize::from(frame[0]) } else { small_frames(bytes - 1024) + usize::from(frame[1]) }
 }
 
+/// Stacks tried before one has free address space right below its guard (under
+/// qemu-user the emulator's own mappings may sit there); the others stay mapped while
+/// the search goes on, so each try lands elsewhere.
+const PLACEMENTS: usize = 8;
+
+/// A stack with a `guard`-byte guard and, right below the guard, writable memory of
+/// its own; `None` if no try had free space there.
+fn stack_over_a_neighbour(guard: usize) -> Option<Stack> {
+    let mut tried: [Option<Stack>; PLACEMENTS] = Default::default();
+    for slot in &mut tried {
+        let stack = Stack::with_guard(STACK_SIZE, guard).ok()?;
+        let mapping = stack.bottom().wrapping_sub(stack.guard_size());
+        let wanted = mapping.wrapping_sub(NEIGHBOUR_SIZE);
+        let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | kernel::MAP_FIXED_NOREPLACE as c_int;
+        // SAFETY: NOREPLACE maps only where nothing is mapped.
+        match unsafe { sys::mmap(wanted, NEIGHBOUR_SIZE, sys::PROT_READ | sys::PROT_WRITE, flags, -1, 0) } {
+            Ok(address) if address == wanted => return Some(stack),
+            // Something else lives there: keep this one mapped and try again.
+            _ => *slot = Some(stack),
+        }
+    }
+    None
+}
+
 /// In a fork-like child: a thread on a stack with a `guard`-byte guard and writable
 /// memory right below the guard runs `work`; exits with [`DID_NOT_FAULT`] if the
 /// thread returned.
 fn thread_over_a_neighbour(guard: usize, work: fn() -> usize) -> c_int {
     let Ok(rt) = runtime() else { return SETUP_FAILED };
-    let Ok(stack) = Stack::with_guard(STACK_SIZE, guard) else { return SETUP_FAILED };
-    let mapping = stack.bottom().wrapping_sub(stack.guard_size());
-    let wanted = mapping.wrapping_sub(NEIGHBOUR_SIZE);
-    let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | kernel::MAP_FIXED_NOREPLACE as c_int;
-    // SAFETY: NOREPLACE maps only where nothing is mapped.
-    match unsafe { sys::mmap(wanted, NEIGHBOUR_SIZE, sys::PROT_READ | sys::PROT_WRITE, flags, -1, 0) } {
-        Ok(address) if address == wanted => {}
-        _ => return SETUP_FAILED,
-    }
+    let Some(stack) = stack_over_a_neighbour(guard) else { return SETUP_FAILED };
     match Builder::new().spawn_on(&rt, stack, work) {
         Ok(handle) => {
             handle.join();
@@ -79,7 +95,9 @@ fn dies_of_sigsegv(child: extern "C" fn(*mut c_void) -> c_int, what: &str) -> Ve
     match sys::wait4(pid, 0) {
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
         Ok((_, status)) => match sys::exit_status(status) {
-            Some(SETUP_FAILED) => Err(fail!("{what}: the stack, its writable neighbour or the thread could not be made")),
+            Some(SETUP_FAILED) => Err(fail!(
+                "{what}: no stack with free address space below its guard in {PLACEMENTS} tries, or the thread could not be made"
+            )),
             Some(DID_NOT_FAULT) => Err(fail!("{what}: the thread returned: its writes went past the guard")),
             _ => Err(fail!("{what}: the child ended with wait status {status:#x}, not SIGSEGV")),
         },
