@@ -48,22 +48,30 @@ fn small_frames(bytes: usize) -> usize {
     if bytes <= 1024 { usize::from(frame[0]) } else { small_frames(bytes - 1024) + usize::from(frame[1]) }
 }
 
-/// Stacks tried before one has free address space right below its guard (under
-/// qemu-user the emulator's own mappings may sit there); the others stay mapped while
-/// the search goes on, so each try lands elsewhere.
+/// Stacks tried before one has writable memory of the case's own right below its
+/// guard; the others stay mapped while the search goes on, so each try lands elsewhere.
 const PLACEMENTS: usize = 8;
 
 /// A stack with a `guard`-byte guard and, right below the guard, writable memory of
-/// its own; `None` if no try had free space there.
+/// its own; `None` if no try got there. The neighbour is mapped first, so that an
+/// allocator that places mappings upwards (qemu-user's, for 32-bit guests) puts the
+/// stack right above it; one that places them downwards (Linux's) leaves free space
+/// below the stack, where the neighbour is then mapped.
 fn stack_over_a_neighbour(guard: usize) -> Option<Stack> {
     let mut tried: [Option<Stack>; PLACEMENTS] = Default::default();
+    let protection = sys::PROT_READ | sys::PROT_WRITE;
+    let anonymous = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS;
     for slot in &mut tried {
+        // SAFETY: new mappings where the kernel chooses, or (NOREPLACE) where nothing is.
+        let first = unsafe { sys::mmap(null_mut(), NEIGHBOUR_SIZE, protection, anonymous, -1, 0) }.ok()?;
         let stack = Stack::with_guard(STACK_SIZE, guard).ok()?;
         let mapping = stack.bottom().wrapping_sub(stack.guard_size());
+        if first.wrapping_add(NEIGHBOUR_SIZE) == mapping {
+            return Some(stack);
+        }
         let wanted = mapping.wrapping_sub(NEIGHBOUR_SIZE);
-        let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | kernel::MAP_FIXED_NOREPLACE as c_int;
-        // SAFETY: NOREPLACE maps only where nothing is mapped.
-        match unsafe { sys::mmap(wanted, NEIGHBOUR_SIZE, sys::PROT_READ | sys::PROT_WRITE, flags, -1, 0) } {
+        let flags = anonymous | kernel::MAP_FIXED_NOREPLACE as c_int;
+        match unsafe { sys::mmap(wanted, NEIGHBOUR_SIZE, protection, flags, -1, 0) } {
             Ok(address) if address == wanted => return Some(stack),
             // Something else lives there: keep this one mapped and try again.
             _ => *slot = Some(stack),
@@ -96,7 +104,7 @@ fn dies_of_sigsegv(child: extern "C" fn(*mut c_void) -> c_int, what: &str) -> Ve
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
         Ok((_, status)) => match sys::exit_status(status) {
             Some(SETUP_FAILED) => Err(fail!(
-                "{what}: no stack with free address space below its guard in {PLACEMENTS} tries, or the thread could not be made"
+                "{what}: no stack with writable memory right below its guard in {PLACEMENTS} tries, or the thread could not be made"
             )),
             Some(DID_NOT_FAULT) => Err(fail!("{what}: the thread returned: its writes went past the guard")),
             _ => Err(fail!("{what}: the child ended with wait status {status:#x}, not SIGSEGV")),
