@@ -1,7 +1,7 @@
 //! The C ABI's archive as a C program links it: cargo's `libfreeclone_capi.a` holds
 //! every member of `core`, `compiler_builtins` and freeclone with their globals
-//! (`__udivdi3`, `__aeabi_*`, `memcpy`-calling helpers ...), which a C program linked
-//! with it would take instead of libgcc's. [`pack`] turns it into `libfreeclone.a`,
+//! (`__udivdi3`, `__aeabi_*`, ...), which a C program linked with it would take instead
+//! of libgcc's, freeclone's `clone` with them. [`pack`] turns it into `libfreeclone.a`,
 //! whose only defined globals are the C ABI's ([`SYMBOLS`]); [`check`] proves that.
 
 use std::collections::BTreeSet;

@@ -1,7 +1,7 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
 //! that can run it, `demo` builds and runs the examples, `run` runs any static binary,
-//! and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
+//! `capi` packs the C ABI's archive for C programs, and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
 //! the tests catch each.
 
 mod bench;
@@ -30,7 +30,8 @@ use xtask::{arches, debian, kernel, setup, util};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "freeclone's runner: setup, test, demo, bench, run, and mutants (the mutation gate: \
+    about = "freeclone's runner: setup, test, demo, bench, run, capi (the C ABI's archive for C programs), \
+             and mutants (the mutation gate: \
              realistic bugs from xtask/mutants.toml, injected one at a time into a copy of the \
              sources, each of which a named test must catch)"
 )]
