@@ -11,7 +11,6 @@ use std::process::Command;
 use object::read::archive::ArchiveFile;
 use object::{Object, ObjectSymbol};
 
-use xtask::arches::Arch;
 use xtask::elf::ElfIdentity;
 use xtask::util::run_status;
 
@@ -51,28 +50,52 @@ pub fn run(args: &CapiArgs) -> Result<(), String> {
     };
     let output = args.archive.with_file_name(PACKED_NAME);
     pack(&args.archive, &output, |tool| Command::new(format!("{prefix}{tool}")))?;
-    check(&output)?;
+    let renamed = check(&output)?;
     println!("{}: defines {} only", output.display(), SYMBOLS.join(", "));
+    if renamed > 0 {
+        println!("and {renamed} of the library's own, renamed {RENAMED_PREFIX}<name> (not collected: mips64's n64 code needs them global)");
+    }
     Ok(())
 }
+
+/// The prefix that [`pack`] gives the library's other globals where they cannot be made
+/// local (see [`keeps_globals`]): names no C program defines or expects.
+pub const RENAMED_PREFIX: &str = "__freeclone_capi_";
 
 /// Writes `output`: one relocatable object holding what [`SYMBOLS`] reach in `input`
 /// (`ld -r --gc-sections`), with every other global made local, no debug information
 /// (that of the prebuilt `core`, for code mostly collected away) and no embedded LLVM
 /// bitcode (binutils' LLVM plugin aborts `nm` and `ar` on a newer LLVM's), alone in an
-/// archive. `binutil(name)` is the target's `ld`, `objcopy` or `ar`.
+/// archive. `binutil(name)` is the target's `ld`, `objcopy` or `ar`. Where
+/// [`keeps_globals`], the object is not collected and the other globals get
+/// [`RENAMED_PREFIX`] instead.
 pub fn pack(input: &Path, output: &Path, binutil: impl Fn(&str) -> Command) -> Result<(), String> {
+    let keep_globals = keeps_globals(&archive_identity(input)?);
     let object = output.with_extension("o");
     let mut ld = binutil("ld");
-    ld.arg("-r").arg("--gc-sections");
+    ld.arg("-r");
+    if !keep_globals {
+        ld.arg("--gc-sections");
+    }
     for symbol in SYMBOLS {
         ld.arg("-u").arg(symbol);
     }
     run_status(ld.arg(input).arg("-o").arg(&object))?;
     let mut objcopy = binutil("objcopy");
     objcopy.args(["--strip-debug", "--remove-section=.llvmbc", "--remove-section=.llvmcmd"]);
-    for symbol in SYMBOLS {
-        objcopy.arg(format!("--keep-global-symbol={symbol}"));
+    if keep_globals {
+        let renames = output.with_extension("renames");
+        let lines: Vec<String> = defined_globals_of(&object)?
+            .into_iter()
+            .filter(|name| !SYMBOLS.contains(&name.as_str()))
+            .map(|name| format!("{name} {RENAMED_PREFIX}{name}\n"))
+            .collect();
+        std::fs::write(&renames, lines.concat()).map_err(|error| format!("{}: {error}", renames.display()))?;
+        objcopy.arg(format!("--redefine-syms={}", renames.display()));
+    } else {
+        for symbol in SYMBOLS {
+            objcopy.arg(format!("--keep-global-symbol={symbol}"));
+        }
     }
     run_status(objcopy.arg(&object))?;
     let _ = std::fs::remove_file(output);
@@ -80,20 +103,47 @@ pub fn pack(input: &Path, output: &Path, binutil: impl Fn(&str) -> Command) -> R
     std::fs::remove_file(&object).map_err(|error| format!("{}: {error}", object.display()))
 }
 
-/// The archive's defined global (or weak) symbols must be exactly [`SYMBOLS`].
-pub fn check(archive: &Path) -> Result<(), String> {
-    let defined = defined_globals(archive)?;
+/// mips64's n64 code is position-independent here (see arch/mips64/targets.toml), and
+/// its calls load the callee from the GOT through relocations that name a global symbol:
+/// measured with binutils 2.40, making those symbols local, or `ld -r --gc-sections`
+/// alone, gives a program that dies of SIGBUS in its first call.
+fn keeps_globals(identity: &ElfIdentity) -> bool {
+    identity.machine == object::elf::EM_MIPS.0 && identity.class == 64
+}
+
+/// The archive's defined global (or weak) symbols must be exactly [`SYMBOLS`] (and, where
+/// [`keeps_globals`], names with [`RENAMED_PREFIX`]: how many is the result).
+pub fn check(archive: &Path) -> Result<usize, String> {
+    let renamed_allowed = keeps_globals(&archive_identity(archive)?);
+    let (renamed, defined): (BTreeSet<String>, BTreeSet<String>) = defined_globals(archive)?
+        .into_iter()
+        .partition(|name| renamed_allowed && name.starts_with(RENAMED_PREFIX));
     let wanted: BTreeSet<String> = SYMBOLS.iter().map(|symbol| symbol.to_string()).collect();
     let extra: Vec<&String> = defined.difference(&wanted).collect();
     let missing: Vec<&String> = wanted.difference(&defined).collect();
     if extra.is_empty() && missing.is_empty() {
-        Ok(())
+        Ok(renamed.len())
     } else {
         Err(format!(
             "{} defines globals beyond the C ABI's ({extra:?}) or lacks some of them ({missing:?})",
             archive.display()
         ))
     }
+}
+
+/// The defined non-local symbols of one ELF object.
+fn defined_globals_of(path: &Path) -> Result<BTreeSet<String>, String> {
+    let data = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    object_globals(&data).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn object_globals(bytes: &[u8]) -> Result<BTreeSet<String>, String> {
+    let object = object::File::parse(bytes).map_err(|error| error.to_string())?;
+    let mut defined = BTreeSet::new();
+    for symbol in object.symbols().filter(|symbol| symbol.is_definition() && !symbol.is_local()) {
+        defined.insert(symbol.name().map_err(|error| error.to_string())?.to_string());
+    }
+    Ok(defined)
 }
 
 fn defined_globals(archive: &Path) -> Result<BTreeSet<String>, String> {
@@ -103,19 +153,21 @@ fn defined_globals(archive: &Path) -> Result<BTreeSet<String>, String> {
     for member in file.members() {
         let member = member.map_err(|error| format!("{}: {error}", archive.display()))?;
         let bytes = member.data(&*data).map_err(|error| format!("{}: {error}", archive.display()))?;
-        let object = object::File::parse(bytes).map_err(|error| {
+        defined.extend(object_globals(bytes).map_err(|error| {
             format!("{} member {}: {error}", archive.display(), String::from_utf8_lossy(member.name()))
-        })?;
-        for symbol in object.symbols().filter(|symbol| symbol.is_definition() && !symbol.is_local()) {
-            defined.insert(symbol.name().map_err(|error| error.to_string())?.to_string());
-        }
+        })?);
     }
     Ok(defined)
 }
 
 /// No prefix for the host's architecture; Debian's `<gnu triple>-` for another.
 fn default_prefix(archive: &Path) -> Result<String, String> {
-    let arch = archive_arch(archive, &xtask::arches::all()?)?;
+    let identity = archive_identity(archive)?;
+    let arches = xtask::arches::all()?;
+    let arch = arches
+        .iter()
+        .find(|arch| arch.elf == identity)
+        .ok_or_else(|| format!("{}: no architecture of freeclone's is {identity}", archive.display()))?;
     let triple = arch
         .peer
         .as_ref()
@@ -125,19 +177,14 @@ fn default_prefix(archive: &Path) -> Result<String, String> {
     Ok(if host { String::new() } else { format!("{triple}-") })
 }
 
-/// The architecture of the archive's first object.
-fn archive_arch(archive: &Path, arches: &[Arch]) -> Result<Arch, String> {
+/// The ELF identity of the archive's first object.
+fn archive_identity(archive: &Path) -> Result<ElfIdentity, String> {
     let data = std::fs::read(archive).map_err(|error| format!("{}: {error}", archive.display()))?;
     let file = ArchiveFile::parse(&*data).map_err(|error| format!("{}: {error}", archive.display()))?;
     for member in file.members() {
         let member = member.map_err(|error| error.to_string())?;
-        let bytes = member.data(&*data).map_err(|error| error.to_string())?;
-        if let Some(identity) = elf_identity(bytes) {
-            return arches
-                .iter()
-                .find(|arch| arch.elf == identity)
-                .cloned()
-                .ok_or_else(|| format!("{}: no architecture of freeclone's is {identity}", archive.display()));
+        if let Some(identity) = elf_identity(member.data(&*data).map_err(|error| error.to_string())?) {
+            return Ok(identity);
         }
     }
     Err(format!("{} holds no ELF object", archive.display()))
