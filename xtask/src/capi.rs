@@ -53,7 +53,7 @@ pub fn run(args: &CapiArgs) -> Result<(), String> {
     let renamed = check(&output)?;
     println!("{}: defines {} only", output.display(), SYMBOLS.join(", "));
     if renamed > 0 {
-        println!("and {renamed} of the library's own, renamed {RENAMED_PREFIX}<name> (not collected: mips64's n64 code needs them global)");
+        println!("and {renamed} of the library's own, renamed {RENAMED_PREFIX}<name> (mips64's n64 code needs them global)");
     }
     Ok(())
 }
@@ -67,14 +67,15 @@ pub const RENAMED_PREFIX: &str = "__freeclone_capi_";
 /// (that of the prebuilt `core`, for code mostly collected away) and no embedded LLVM
 /// bitcode (binutils' LLVM plugin aborts `nm` and `ar` on a newer LLVM's), alone in an
 /// archive. `binutil(name)` is the target's `ld`, `objcopy` or `ar`. Where
-/// [`keeps_globals`], the object is not collected and the other globals get
-/// [`RENAMED_PREFIX`] instead.
+/// [`keeps_globals`], the other globals get [`RENAMED_PREFIX`] instead; where not
+/// [`collects_sections`], nothing is collected.
 pub fn pack(input: &Path, output: &Path, binutil: impl Fn(&str) -> Command) -> Result<(), String> {
-    let keep_globals = keeps_globals(&archive_identity(input)?);
+    let identity = archive_identity(input)?;
+    let keep_globals = keeps_globals(&identity);
     let object = output.with_extension("o");
     let mut ld = binutil("ld");
     ld.arg("-r");
-    if !keep_globals {
+    if collects_sections(&identity) {
         ld.arg("--gc-sections");
     }
     for symbol in SYMBOLS {
@@ -109,6 +110,13 @@ pub fn pack(input: &Path, output: &Path, binutil: impl Fn(&str) -> Command) -> R
 /// alone, gives a program that dies of SIGBUS in its first call.
 fn keeps_globals(identity: &ElfIdentity) -> bool {
     identity.machine == object::elf::EM_MIPS.0 && identity.class == 64
+}
+
+/// Whether `ld -r --gc-sections` gives working code: not on mips64 (above), nor on
+/// loongarch64, where binutils 2.44 writes an `.eh_frame` that the final link calls
+/// an error and the program dies of SIGSEGV in its first call (localizing is fine).
+fn collects_sections(identity: &ElfIdentity) -> bool {
+    !keeps_globals(identity) && identity.machine != object::elf::EM_LOONGARCH.0
 }
 
 /// The archive's defined global (or weak) symbols must be exactly [`SYMBOLS`] (and, where

@@ -23,7 +23,8 @@ pub fn dir(root: &Path) -> PathBuf {
     root.join("examples").join("template")
 }
 
-/// The README shows each of the template's files verbatim and its two build commands.
+/// The README shows each of the template's files verbatim, its two build commands, and a
+/// cargo-runner snippet that adds to the template's config.
 pub fn check_readme(root: &Path) -> Result<(), String> {
     let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
     let mut missing = Vec::new();
@@ -42,6 +43,9 @@ pub fn check_readme(root: &Path) -> Result<(), String> {
     }
     if !readme.contains(NIGHTLY_EXTRA) {
         missing.push(format!("the nightly flag {NIGHTLY_EXTRA}"));
+    }
+    if let Err(error) = runner_snippet(root) {
+        missing.push(format!("a runner snippet that adds to the template's config ({error})"));
     }
     if missing.is_empty() {
         Ok(())
