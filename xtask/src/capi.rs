@@ -104,17 +104,16 @@ pub fn pack(input: &Path, output: &Path, binutil: impl Fn(&str) -> Command) -> R
     std::fs::remove_file(&object).map_err(|error| format!("{}: {error}", object.display()))
 }
 
-/// mips64's n64 code is position-independent here (see arch/mips64/targets.toml), and
-/// its calls load the callee from the GOT through relocations that name a global symbol:
-/// measured with binutils 2.40, making those symbols local, or `ld -r --gc-sections`
-/// alone, gives a program that dies of SIGBUS in its first call.
+/// mips64's n64 code (position-independent here, see arch/mips64/targets.toml): measured
+/// with binutils 2.40, making the other globals local, or `ld -r --gc-sections` alone,
+/// gives a smoke test that dies of SIGBUS under qemu-mips64el (see docs/capi.md).
 fn keeps_globals(identity: &ElfIdentity) -> bool {
     identity.machine == object::elf::EM_MIPS.0 && identity.class == 64
 }
 
 /// Whether `ld -r --gc-sections` gives working code: not on mips64 (above), nor on
 /// loongarch64, where binutils 2.44 writes an `.eh_frame` that the final link calls
-/// an error and the program dies of SIGSEGV in its first call (localizing is fine).
+/// an error, and the smoke test dies of SIGSEGV (localizing is fine).
 fn collects_sections(identity: &ElfIdentity) -> bool {
     !keeps_globals(identity) && identity.machine != object::elf::EM_LOONGARCH.0
 }
