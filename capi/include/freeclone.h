@@ -1,7 +1,8 @@
-/* freeclone's C ABI: link with libfreeclone_capi.a (see the README, "C ABI").
+/* freeclone's C ABI: link with libfreeclone.a (`cargo xtask capi` packs cargo's
+ * libfreeclone_capi.a into it; see the README, "The C ABI").
  *
  * The library defines glibc's clone wrappers with glibc's prototypes: link it before
- * the C library (`cc prog.c libfreeclone_capi.a`) and the program's `clone` is
+ * the C library (`cc prog.c libfreeclone.a`) and the program's `clone` is
  * freeclone's. Errors: -1 with errno set (through the C library's __errno_location);
  * the freeclone_*_raw forms, for programs without a C library, return -errno instead.
  * A NULL fn is EINVAL before any system call, as is a NULL stack for clone/__clone2
@@ -9,7 +10,8 @@
  *
  * Proof of which clone a program got: `nm prog | grep freeclone_capi_calls`, the
  * counter below, and FREECLONE_CAPI_TRACE=1 in the environment, which makes every
- * call write "freeclone-capi: <name> flags=0x<flags> -> <tid or -errno>" to stderr.
+ * call write "freeclone-capi: <name> flags=0x<flags> -> <tid or -errno>" to stderr
+ * (FREECLONE_CAPI_TRACE=/absolute/path: appended to that file instead).
  */
 #ifndef FREECLONE_H
 #define FREECLONE_H

@@ -1,5 +1,6 @@
 //! freeclone's C ABI: `libfreeclone_capi.a`, a static library for C (and any language
-//! that links C objects), with `include/freeclone.h`.
+//! that links C objects), with `include/freeclone.h`. `cargo xtask capi` packs it into
+//! `libfreeclone.a`, which defines these symbols and nothing else (see the README).
 //!
 //! It defines glibc's wrappers with glibc's prototypes and error convention (-1 and
 //! `errno`, set through the C library's `__errno_location`):
@@ -22,7 +23,8 @@
 //! `freeclone_capi_calls`, the library's symbols are in the linked program
 //! (`nm prog | grep freeclone_capi_calls`), and with `FREECLONE_CAPI_TRACE=1` in its
 //! environment each call writes one line to standard error:
-//! `freeclone-capi: clone flags=0x11 -> 1234` (the result, or `-errno`).
+//! `freeclone-capi: clone flags=0x11 -> 1234` (the result, or `-errno`);
+//! `FREECLONE_CAPI_TRACE=/absolute/path` appends the lines to that file instead.
 //!
 //! The crate is `no_std` and allocation-free. Its panic handler (nothing in it can
 //! panic) ends the process with status 127; build it with `panic = "abort"` (the
@@ -33,9 +35,9 @@
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
 
 use core::ffi::{c_char, c_int, c_void};
-use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 
-use freeclone::{CloneFn, Errno, RawCloneArgs, pid_t};
+use freeclone::{CloneFn, Errno, RawCloneArgs, pid_t, sys};
 
 /// `int (*fn)(void *)`, which C may pass as NULL.
 type CFn = Option<CloneFn>;
@@ -108,48 +110,67 @@ fn set_errno(errno: Errno) {
     }
 }
 
-/// 0: not looked at yet, 1: off, 2: on.
+/// Where trace lines go: 0: not looked at yet, 1: nowhere, 2: standard error, 3: the
+/// file [`TRACE_PATH`] names.
 static TRACE: AtomicU8 = AtomicU8::new(0);
 
-/// Whether `FREECLONE_CAPI_TRACE=1` is in the C library's `environ` (read once).
-fn tracing() -> bool {
+/// `FREECLONE_CAPI_TRACE`'s value when it is an absolute path (mode 3).
+static TRACE_PATH: AtomicPtr<c_char> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Reads `FREECLONE_CAPI_TRACE` from the C library's `environ` once: `1` is standard
+/// error, an absolute path a file that each line is appended to (a program that
+/// captures its children's standard error then sees none), anything else is off.
+fn trace_mode() -> u8 {
     match TRACE.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let on = environment_has(b"FREECLONE_CAPI_TRACE=1");
-            TRACE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-            on
+        0 => {
+            let mode = match environment_value(b"FREECLONE_CAPI_TRACE=") {
+                // SAFETY: a NUL-terminated string of `environ`.
+                Some(value) => match unsafe { core::ffi::CStr::from_ptr(value) }.to_bytes() {
+                    b"1" => 2,
+                    [b'/', ..] => {
+                        TRACE_PATH.store(value.cast_mut(), Ordering::Relaxed);
+                        3
+                    }
+                    _ => 1,
+                },
+                None => 1,
+            };
+            TRACE.store(mode, Ordering::Relaxed);
+            mode
         }
+        mode => mode,
     }
 }
 
-fn environment_has(entry: &[u8]) -> bool {
+/// The value of the `environ` entry that starts with `prefix` (`NAME=`).
+fn environment_value(prefix: &[u8]) -> Option<*const c_char> {
     // SAFETY: as in `set_errno`.
     let address = unsafe { core::ptr::read_volatile(&raw const freeclone_capi_weak_environ) };
     if address == 0 {
-        return false;
+        return None;
     }
     // SAFETY: `environ` is the C library's `char **environ`, a NULL-terminated array
     // of NUL-terminated strings.
     unsafe {
         let mut entries = *(address as *const *const *const c_char);
         if entries.is_null() {
-            return false;
+            return None;
         }
         while !(*entries).is_null() {
-            if core::ffi::CStr::from_ptr(*entries).to_bytes() == entry {
-                return true;
+            if core::ffi::CStr::from_ptr(*entries).to_bytes().starts_with(prefix) {
+                return Some((*entries).add(prefix.len()));
             }
             entries = entries.add(1);
         }
     }
-    false
+    None
 }
 
-/// Writes `freeclone-capi: <name> flags=0x<flags> -> <result>` to standard error.
+/// Writes `freeclone-capi: <name> flags=0x<flags> -> <result>` where
+/// `FREECLONE_CAPI_TRACE` says.
 fn trace(name: &str, flags: u64, result: &Result<pid_t, Errno>) {
-    if !tracing() {
+    let mode = trace_mode();
+    if mode < 2 {
         return;
     }
     let mut line = Line { bytes: [0; 96], len: 0 };
@@ -163,7 +184,21 @@ fn trace(name: &str, flags: u64, result: &Result<pid_t, Errno>) {
         Err(errno) => line.decimal(-i64::from(errno.raw())),
     }
     line.push(b"\n");
-    let _ = freeclone::sys::write(2, &line.bytes[..line.len]);
+    let line = &line.bytes[..line.len];
+    if mode == 2 {
+        let _ = sys::write(2, line);
+        return;
+    }
+    // Opened per line: the program may close or reuse any descriptor kept open; with
+    // O_APPEND, processes sharing the file write whole lines.
+    // SAFETY: the path is `environ`'s string (mode 3 stored it).
+    let path = unsafe { core::ffi::CStr::from_ptr(TRACE_PATH.load(Ordering::Relaxed)) };
+    let flags = sys::O_WRONLY | sys::O_CREAT | sys::O_CLOEXEC | linux_raw_sys::general::O_APPEND as c_int;
+    if let Ok(fd) = sys::openat(sys::AT_FDCWD, path, flags, 0o644) {
+        let _ = sys::write(fd, line);
+        // SAFETY: the descriptor was opened just above and is ours.
+        let _ = unsafe { sys::close(fd) };
+    }
 }
 
 /// A line built on the stack.

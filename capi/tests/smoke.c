@@ -1,4 +1,4 @@
-/* The C ABI's smoke test: a C program linked with libfreeclone_capi.a before the C
+/* The C ABI's smoke test: a C program linked with libfreeclone.a before the C
  * library. Prints one "ok NAME" or "FAIL NAME: why" per check and the conformance
  * program's closing line, "N passed, N failed, N skipped", which `cargo xtask test
  * --tier peer` counts. Checks that need a real kernel (clone3 itself; qemu-user has

@@ -1,5 +1,5 @@
 /* The peer tier's differential fuzz: many random, safe-to-try clone() calls, each made
- * through freeclone's clone (libfreeclone_capi.a, linked before the C library) and
+ * through freeclone's clone (libfreeclone.a, linked before the C library) and
  * through glibc's own (__clone, which libc.a still defines next to its weak clone), and
  * their results compared: -1 and errno, or that a child ran, what it saw (its PID and
  * TID against clone's return value, its parent), how it ended (wait status, or the

@@ -1,11 +1,12 @@
 //! `cargo xtask`: freeclone's runner. `setup` installs what the other commands need,
 //! `test` builds the conformance program per architecture and runs it on every tier
 //! that can run it, `demo` builds and runs the examples, `run` runs any static binary,
-//! and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
+//! `capi` packs the C ABI's archive for C programs, and `mutants` injects the bugs of `xtask/mutants.toml` one at a time and checks that
 //! the tests catch each.
 
 mod bench;
 mod build;
+mod capi;
 mod cfi;
 mod ia64;
 mod mutants;
@@ -29,7 +30,8 @@ use xtask::{arches, debian, kernel, setup, util};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "freeclone's runner: setup, test, demo, bench, run, and mutants (the mutation gate: \
+    about = "freeclone's runner: setup, test, demo, bench, run, capi (the C ABI's archive for C programs), \
+             and mutants (the mutation gate: \
              realistic bugs from xtask/mutants.toml, injected one at a time into a copy of the \
              sources, each of which a named test must catch)"
 )]
@@ -54,6 +56,9 @@ enum Cli {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// The C ABI's archive for C programs: packs cargo's `libfreeclone_capi.a` into
+    /// `libfreeclone.a` next to it, whose only defined globals are the C ABI's.
+    Capi(capi::CapiArgs),
     /// The mutation gate: applies each mutant of xtask/mutants.toml (one realistic bug)
     /// to a copy of the sources under target/mutants/, runs the test that should catch
     /// it, and prints `caught` or `survived`; ends with `N passed, N failed`.
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Cli::Bench(args) => bench::run(&root, &args),
         Cli::Run { args } => return xtask::run::main("cargo xtask run", args),
         Cli::Mutants(args) => mutants::run(&root, &args),
+        Cli::Capi(args) => capi::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -301,27 +307,24 @@ fn test_std_with_rt(root: &Path, lto: Option<&str>) -> RunResult {
     run_std_program("host", &format!("std+rt{variant}"), &mut command)
 }
 
-/// The README's two commands that build the C ABI and link a C program with it, as
-/// written (with the smoke test as `prog.c`).
-const C_ABI_RECIPE: [&str; 2] = [
-    "cargo build --release -p freeclone-capi --target x86_64-unknown-linux-gnu",
-    "cc -Icapi/include prog.c target/x86_64-unknown-linux-gnu/release/libfreeclone_capi.a -o prog",
-];
-
-/// The C ABI as the README tells a C programmer to build and link it (stable cargo,
-/// the system's cc, a dynamically linked program), run: every smoke check must pass.
+/// The C ABI as the README tells a C programmer to build and link it, its commands read
+/// from README.md's section and run as written (stable cargo, the system's cc), with
+/// the smoke test as `prog.c`: a dynamically linked program whose smoke checks must all
+/// pass, tracing into a file (none of it on its output); then the static pthreads
+/// program (capi/tests/threads.c): each of its threads through freeclone's `__clone3`
+/// with the README's `-Wl,-u,__clone3`, through glibc's own without it.
 fn test_c_abi_recipe(root: &Path) -> RunResult {
     let mut result = RunResult::new("host", "C ABI recipe");
     let started = Instant::now();
     let outcome = (|| -> Result<String, String> {
         let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
-        if let Some(missing) = C_ABI_RECIPE.iter().find(|line| !readme.contains(*line)) {
-            return Err(format!("README.md no longer shows the C ABI recipe line `{missing}`"));
-        }
+        let blocks = template::readme_blocks(&readme, "## The C ABI", "sh")?;
+        let [recipe, threads, ..] = blocks.as_slice() else {
+            return Err("README.md's C ABI section no longer shows the recipe and the static pthreads line".into());
+        };
         if !xtask::util::command_exists("cc") {
             xtask::setup::install_debian_packages(&["gcc".to_string()])?;
         }
-        let program = root.join("target").join("capi-recipe");
         let run = |line: &str, substitutions: &[(&str, &str)]| -> Result<(), String> {
             println!("build: {line}");
             let mut words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
@@ -342,16 +345,43 @@ fn test_c_abi_recipe(root: &Path) -> RunResult {
             };
             run_status(command.current_dir(root))
         };
-        run(C_ABI_RECIPE[0], &[])?;
-        let smoke = "capi/tests/smoke.c";
+        // Runs `program` with its trace going to a file: its output and its trace lines.
+        let traced = |program: &Path| -> Result<(String, Option<i32>, Vec<String>), String> {
+            let trace = program.with_extension("trace");
+            let _ = std::fs::remove_file(&trace);
+            let finished = run_with_timeout(Command::new(program).env("FREECLONE_CAPI_TRACE", &trace), RUN_TIMEOUT)?;
+            let lines = std::fs::read_to_string(&trace).unwrap_or_default().lines().map(str::to_string).collect();
+            Ok((finished.output, finished.code, lines))
+        };
+        let program = root.join("target").join("capi-recipe");
         let output = program.display().to_string();
-        run(C_ABI_RECIPE[1], &[("prog.c", smoke), ("prog", &output)])?;
-        let finished = run_with_timeout(&mut Command::new(&program), RUN_TIMEOUT)?;
-        let closing = finished.output.lines().last().unwrap_or_default().to_string();
-        if finished.code == Some(0) && closing.ends_with(" 0 failed, 0 skipped") {
-            Ok(closing)
-        } else {
-            Err(format!("the recipe's program exited {:?}:\n{}", finished.code, finished.output))
+        for line in recipe.lines() {
+            run(line, &[("prog.c", "capi/tests/smoke.c"), ("prog", &output)])?;
+        }
+        let (printed, code, trace) = traced(&program)?;
+        let closing = printed.lines().last().unwrap_or_default().to_string();
+        if code != Some(0) || !closing.ends_with(" 0 failed, 0 skipped") {
+            return Err(format!("the recipe's program exited {code:?}:\n{printed}"));
+        }
+        if trace.is_empty() || printed.contains("freeclone-capi: ") {
+            return Err(format!("FREECLONE_CAPI_TRACE=<file>: {} lines in the file, and on the output:\n{printed}", trace.len()));
+        }
+        // The same program's threads, with the README's option and without it.
+        let threads_line = threads.lines().next().unwrap_or_default();
+        let mut clone3_lines = Vec::new();
+        for (name, line) in [("capi-threads", threads_line.to_string()), ("capi-threads-glibc", threads_line.replace(" -Wl,-u,__clone3", ""))] {
+            let program = root.join("target").join(name);
+            run(&line, &[("prog.c", "capi/tests/threads.c"), ("prog", &program.display().to_string())])?;
+            let (printed, code, trace) = traced(&program)?;
+            let joined: Option<usize> = printed.lines().find_map(|line| line.strip_prefix("threads: ")?.strip_suffix(" joined")?.parse().ok());
+            if code != Some(0) || joined.is_none() {
+                return Err(format!("{name} exited {code:?}:\n{printed}"));
+            }
+            clone3_lines.push((joined, trace.iter().filter(|line| line.starts_with("freeclone-capi: __clone3 ")).count()));
+        }
+        match clone3_lines.as_slice() {
+            [(Some(threads), with), (_, 0)] if with == threads => Ok(format!("{closing}; {threads} threads through freeclone's __clone3")),
+            _ => Err(format!("(threads, freeclone __clone3 trace lines) with -Wl,-u,__clone3 and without: {clone3_lines:?}")),
         }
     })();
     result.seconds = started.elapsed().as_secs_f64();
@@ -439,7 +469,12 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
             Tier::Kernel => arch.kernel.is_some(),
             _ => arch.direct_command(tier, &binary).is_some(),
         };
-        if runs_here {
+        if !runs_here {
+            continue;
+        }
+        if tier == Tier::Kernel {
+            results.push(timed(&format!("{name} kernel through cargo run"), || template_through_cargo_runner(root, arch)));
+        } else {
             results.push(run_template(arch, tier, &binary, &name));
         }
     }
@@ -482,6 +517,43 @@ fn run_template(arch: &Arch, tier: Tier, binary: &Path, name: &str) -> RunResult
     }
     result.seconds = start.elapsed().as_secs_f64();
     println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
+    result
+}
+
+/// The template's kernel tier as the README's cargo runner has it: `cargo run --release
+/// --target T -- 3` with the README's runner snippet added to the template's config
+/// (`cargo --config`, after checking that the two parse as one file) and the workspace's
+/// freeclone-run first on PATH.
+fn template_through_cargo_runner(root: &Path, arch: &Arch) -> RunResult {
+    let mut result = RunResult::new(&format!("{} template", arch.name), "kernel");
+    let started = Instant::now();
+    let outcome = (|| -> Result<Option<i32>, String> {
+        let snippet = template::runner_snippet(root)?;
+        let config = root.join("target").join("template").join("runner-snippet.toml");
+        std::fs::create_dir_all(config.parent().expect("a file in a directory")).map_err(|error| error.to_string())?;
+        std::fs::write(&config, &snippet).map_err(|error| format!("{}: {error}", config.display()))?;
+        let mut build = Command::new("rustup");
+        build.current_dir(root).args(["run", "stable", "cargo", "build", "--quiet", "--package", "freeclone-run"]);
+        run_status(build.env_remove("RUSTUP_TOOLCHAIN").env_remove("CARGO"))?;
+        let bin = root.join("target").join("debug");
+        let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))
+            .map_err(|error| error.to_string())?;
+        let mut command = template::cargo(root, arch, "run", None)?;
+        command.arg("--config").arg(&config).arg("--").arg(template::EXIT_STATUS.to_string()).env("PATH", path);
+        println!("run: cargo run --target {} -- {} (runner: the README's snippet)", arch.rust_target.as_deref().unwrap_or_default(), template::EXIT_STATUS);
+        let finished = run_with_timeout(&mut command, RUN_TIMEOUT)?;
+        print!("{}", finished.output);
+        Ok(finished.code)
+    })();
+    match outcome {
+        Ok(Some(code)) if code == template::EXIT_STATUS => result.passed = 1,
+        Ok(code) => {
+            println!("  FAIL {} template kernel: cargo run ended with {code:?}, not the child's {}", arch.name, template::EXIT_STATUS);
+            result.failed = 1;
+        }
+        Err(error) => result.error = Some(error),
+    }
+    result.seconds = started.elapsed().as_secs_f64();
     result
 }
 

@@ -1,8 +1,8 @@
 //! Tier `peer`: tests that somebody else wrote. glibc's own clone tests (from Debian's
 //! `glibc-source`, unmodified, with glibc's `support/` test driver), compiled with
 //! Debian's gcc for each architecture and linked twice, statically: with freeclone's C
-//! ABI (`capi/`, `libfreeclone_capi.a` before the C library) and with glibc alone (the
-//! control). Every program runs on each machine the other tiers use (qemu-user, the
+//! ABI (`capi/`, packed into `libfreeclone.a` as `cargo xtask capi` does, before the C
+//! library) and with glibc alone (the control). Every program runs on each machine the other tiers use (qemu-user, the
 //! host, the architecture's kernel with a runner as `/init`), with
 //! `FREECLONE_CAPI_TRACE=1`. Next to them: the C ABI's smoke test and the differential
 //! fuzz (`tests/peer/fuzz.c`: freeclone's `clone` against glibc's `__clone`).
@@ -39,6 +39,7 @@ use xtask::util::{output_of, run_status, run_with_timeout};
 
 use crate::RunResult;
 use crate::build::{self, Program};
+use crate::capi;
 
 /// glibc's clone tests: (name, path in glibc's source tree).
 pub const TESTS: &[(&str, &str)] = &[
@@ -684,6 +685,13 @@ pub fn build(root: &Path, arch: &Arch, context: &Context) -> Result<Built, Strin
         }
         std::fs::write(&stamp, &stamp_text).map_err(|error| error.to_string())?;
     }
+    // What C programs link: the archive as `cargo xtask capi` packs it, checked to
+    // define the C ABI's symbols and nothing else.
+    let packed = dir.join(capi::PACKED_NAME);
+    capi::pack(&capi, &packed, |tool| toolchain.binutil(spec, tool))
+        .and_then(|()| capi::check(&packed))
+        .map_err(|error| format!("packing the C ABI's archive for {}: {error}", arch.name))?;
+    let capi = packed;
     std::fs::create_dir_all(&bin).map_err(|error| error.to_string())?;
     let link = |inputs: &[PathBuf], output: &Path, with_capi: bool| -> Result<(), String> {
         let mut gcc = toolchain.gcc(spec);

@@ -44,7 +44,7 @@ struct Cli {
     arch: Option<String>,
     /// Where to run it (default: native where the host runs it, else user).
     #[arg(long, value_enum)]
-    tier: Option<Tier>,
+    tier: Option<RunTier>,
     /// Kill the run after this many seconds (a kernel's boot included).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
@@ -52,6 +52,28 @@ struct Cli {
     /// the program's, options included.
     #[arg(value_name = "BINARY [ARGS]", required = true, num_args = 1.., trailing_var_arg = true)]
     command: Vec<OsString>,
+}
+
+/// The tiers that run a binary: [`Tier`] without `peer` (glibc's tests, which only
+/// `cargo xtask test` runs), so that `--help` lists only what `run` accepts.
+#[derive(Copy, Clone, Debug, clap::ValueEnum)]
+enum RunTier {
+    /// Under qemu-user.
+    User,
+    /// Directly on the host.
+    Native,
+    /// As /init of the architecture's Debian kernel under qemu-system.
+    Kernel,
+}
+
+impl From<RunTier> for Tier {
+    fn from(tier: RunTier) -> Tier {
+        match tier {
+            RunTier::User => Tier::User,
+            RunTier::Native => Tier::Native,
+            RunTier::Kernel => Tier::Kernel,
+        }
+    }
 }
 
 /// What to run, and where.
@@ -73,7 +95,7 @@ pub fn parse(name: &str, args: impl IntoIterator<Item = OsString>) -> Result<Run
     let cli = Cli::try_parse_from(std::iter::once(OsString::from(name)).chain(args))?;
     let mut command = cli.command.into_iter();
     let binary = PathBuf::from(command.next().expect("clap requires the binary"));
-    Ok(RunArgs { arch: cli.arch, tier: cli.tier, timeout: cli.timeout, binary, args: command.collect() })
+    Ok(RunArgs { arch: cli.arch, tier: cli.tier.map(Tier::from), timeout: cli.timeout, binary, args: command.collect() })
 }
 
 /// A run that ended without a status of the program's.
@@ -448,5 +470,14 @@ mod tests {
         assert!(parse("freeclone-run", ["--tier".into(), "kernel".into()]).is_err(), "the binary is required");
         let status = main("freeclone-run", ["--tier".into(), "sideways".into(), "prog".into()]);
         assert_eq!(format!("{status:?}"), format!("{:?}", ExitCode::from(RUNNER_FAILED)));
+    }
+
+    #[test]
+    fn help_lists_only_the_tiers_that_run_accepts() {
+        let summary = parse("freeclone-run", ["-h".into()]).unwrap_err().to_string();
+        assert!(summary.contains("[possible values: user, native, kernel]"), "{summary}");
+        let help = parse("freeclone-run", ["--help".into()]).unwrap_err().to_string();
+        assert!(help.contains("- kernel:") && !help.contains("peer"), "{help}");
+        assert!(parse("freeclone-run", ["--tier".into(), "peer".into(), "prog".into()]).is_err());
     }
 }

@@ -23,7 +23,8 @@ pub fn dir(root: &Path) -> PathBuf {
     root.join("examples").join("template")
 }
 
-/// The README shows each of the template's files verbatim and its two build commands.
+/// The README shows each of the template's files verbatim, its two build commands, and a
+/// cargo-runner snippet that adds to the template's config.
 pub fn check_readme(root: &Path) -> Result<(), String> {
     let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
     let mut missing = Vec::new();
@@ -43,11 +44,38 @@ pub fn check_readme(root: &Path) -> Result<(), String> {
     if !readme.contains(NIGHTLY_EXTRA) {
         missing.push(format!("the nightly flag {NIGHTLY_EXTRA}"));
     }
+    if let Err(error) = runner_snippet(root) {
+        missing.push(format!("a runner snippet that adds to the template's config ({error})"));
+    }
     if missing.is_empty() {
         Ok(())
     } else {
         Err(format!("the README and examples/template disagree: the README does not show {}", missing.join(", ")))
     }
+}
+
+/// The bodies of the ```` ```<language> ```` blocks in the README's section `heading`
+/// (a `## ` line), in order: what the README tells a user to run or write, for the test
+/// run to run or write as it is.
+pub fn readme_blocks(readme: &str, heading: &str, language: &str) -> Result<Vec<String>, String> {
+    let start = readme
+        .lines()
+        .position(|line| line == heading)
+        .ok_or_else(|| format!("README.md has no section `{heading}`"))?;
+    let mut blocks = Vec::new();
+    let mut block: Option<String> = None;
+    for line in readme.lines().skip(start + 1).take_while(|line| !line.starts_with("## ")) {
+        match &mut block {
+            None if line.strip_prefix("```") == Some(language) => block = Some(String::new()),
+            None => {}
+            Some(_) if line == "```" => blocks.extend(block.take()),
+            Some(text) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    Ok(blocks)
 }
 
 /// `cargo +<toolchain> build --release --target`, the README's words up to the target.
@@ -63,23 +91,41 @@ pub const LTO_ARCHES: [&str; 3] = ["x86_64", "aarch64", "mipsel"];
 /// `lto` (`"fat"`, `"thin"`), as a user who sets the release profile's `lto` does.
 pub fn build(root: &Path, arch: &Arch, lto: Option<&str>) -> Result<PathBuf, String> {
     let target = arch.rust_target.as_deref().ok_or_else(|| format!("{} has no Rust target", arch.name))?;
-    let toolchain = if arch.stable_rust_std { "stable" } else { "nightly" };
-    let target_dir = root.join("target").join(match lto {
+    let mut command = cargo(root, arch, "build", lto)?;
+    run_status(&mut command).map_err(|error| format!("the template for {} ({target}, lto {lto:?}): {error}", arch.name))?;
+    Ok(target_dir(root, lto).join(target).join("release").join("template"))
+}
+
+/// Where a build of the template goes: one directory per `lto` setting.
+fn target_dir(root: &Path, lto: Option<&str>) -> PathBuf {
+    root.join("target").join(match lto {
         None => "template".to_string(),
         Some(lto) => format!("template-lto-{lto}"),
-    });
+    })
+}
+
+/// `cargo +<toolchain> <subcommand> --release --target <target>` in the template, as
+/// the README says (`run` in place of `build` for the cargo runner), with the release
+/// profile's `lto` set to `lto` if given.
+pub fn cargo(root: &Path, arch: &Arch, subcommand: &str, lto: Option<&str>) -> Result<Command, String> {
+    let target = arch.rust_target.as_deref().ok_or_else(|| format!("{} has no Rust target", arch.name))?;
+    let toolchain = if arch.stable_rust_std { "stable" } else { "nightly" };
     let mut command = Command::new("rustup");
     command
         .current_dir(dir(root))
         .args(["run", toolchain, "cargo", "--quiet"])
-        .args(STABLE_BUILD.map(|word| if word == "<target>" { target } else { word }));
+        .args(STABLE_BUILD.map(|word| match word {
+            "<target>" => target,
+            "build" => subcommand,
+            word => word,
+        }));
     if !arch.stable_rust_std {
         command.arg(NIGHTLY_EXTRA);
     }
     // Only where the output goes differs from the README: nothing of the caller's own
     // settings may leak in.
     command
-        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("CARGO_TARGET_DIR", target_dir(root, lto))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTUP_TOOLCHAIN")
@@ -87,8 +133,24 @@ pub fn build(root: &Path, arch: &Arch, lto: Option<&str>) -> Result<PathBuf, Str
     if let Some(lto) = lto {
         command.env("CARGO_PROFILE_RELEASE_LTO", lto);
     }
-    run_status(&mut command).map_err(|error| format!("the template for {} ({target}, {toolchain}, lto {lto:?}): {error}", arch.name))?;
-    Ok(target_dir.join(target).join("release").join("template"))
+    Ok(command)
+}
+
+/// The README's cargo-runner snippet (section "Running your own binary"), which a user
+/// adds to the template's `.cargo/config.toml`: the two must still parse as one file
+/// (no key defined twice). Returns the snippet, for `cargo --config`.
+pub fn runner_snippet(root: &Path) -> Result<String, String> {
+    let readme = std::fs::read_to_string(root.join("README.md")).map_err(|error| format!("README.md: {error}"))?;
+    let snippet = readme_blocks(&readme, "## Running your own binary", "toml")?
+        .into_iter()
+        .find(|block| block.contains("runner = "))
+        .ok_or("README.md's \"Running your own binary\" shows no `runner = ` snippet")?;
+    let config_path = dir(root).join(".cargo/config.toml");
+    let config = std::fs::read_to_string(&config_path).map_err(|error| format!("{}: {error}", config_path.display()))?;
+    format!("{config}\n{snippet}")
+        .parse::<toml::Table>()
+        .map_err(|error| format!("the template's .cargo/config.toml with the README's runner snippet added: {error}"))?;
+    Ok(snippet)
 }
 
 /// freeclone-mem, the one crate built without builtins, is linked outside link-time
@@ -153,6 +215,35 @@ mod tests {
         for unwanted in [".ci/", ".cargo/", "bench/", "tests/", "xtask/", "examples/template/"] {
             assert!(!files.iter().any(|file| file.starts_with(unwanted)), "the package ships {unwanted}: {files:?}");
         }
+    }
+
+    #[test]
+    fn readme_blocks_are_the_fenced_bodies_of_one_section() {
+        let readme = "## A\n```sh\nno\n```\n## B\ntext\n```sh\none\ntwo\n```\n```toml\nx = 1\n```\n```sh\nthree\n```\n## C\n```sh\nno\n```\n";
+        assert_eq!(readme_blocks(readme, "## B", "sh").unwrap(), ["one\ntwo\n", "three\n"]);
+        assert_eq!(readme_blocks(readme, "## B", "toml").unwrap(), ["x = 1\n"]);
+        assert!(readme_blocks(readme, "## D", "sh").is_err());
+    }
+
+    /// The README's install command names a package whose name and binary are both
+    /// `freeclone-run` (what `cargo install --list` then shows).
+    #[test]
+    fn the_readme_installs_freeclone_run_as_itself() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let command = "cargo install --path <freeclone checkout>/";
+        let line = readme.lines().find(|line| line.starts_with(command)).expect("the README's install command");
+        let path = line[command.len()..].strip_suffix(" --locked").expect("--locked, then nothing");
+        let manifest: toml::Table = std::fs::read_to_string(root.join(path).join("Cargo.toml")).unwrap().parse().unwrap();
+        assert_eq!(manifest["package"]["name"].as_str(), Some("freeclone-run"));
+        let bins = manifest["bin"].as_array().unwrap();
+        assert_eq!(bins.iter().map(|bin| bin["name"].as_str().unwrap()).collect::<Vec<_>>(), ["freeclone-run"]);
+    }
+
+    #[test]
+    fn the_readme_s_runner_snippet_adds_to_the_recipe_s_config() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(runner_snippet(root).unwrap().contains("freeclone-run"));
     }
 
     #[test]
