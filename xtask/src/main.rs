@@ -7,6 +7,7 @@
 mod bench;
 mod build;
 mod cfi;
+mod entry_words;
 mod ia64;
 mod mutants;
 mod peer;
