@@ -2,7 +2,8 @@
 //! conformance program's `.eh_frame`: the child's region of the clone entry and the
 //! process entry `_start` must each begin with the return-address register's rule
 //! `undefined` (so unwinders and debuggers stop there), while the parent's region of
-//! the clone entry must not (it returns to its caller).
+//! the clone entry must not (it returns to its caller). With them, the structural
+//! checks of entry code that no tier executes (`entry_words`).
 
 use std::path::Path;
 
@@ -70,6 +71,8 @@ pub fn check(binary: &Path) -> Result<Vec<Check>, String> {
             None => Err(format!("no unwind region starts at _start ({start:#x})")),
         },
     });
+    // Entry paths no tier executes, checked in the instruction words instead.
+    checks.extend(crate::entry_words::checks(&file));
     Ok(checks)
 }
 

@@ -8,6 +8,7 @@ mod bench;
 mod build;
 mod capi;
 mod cfi;
+mod entry_words;
 mod ia64;
 mod mutants;
 mod peer;

@@ -792,6 +792,7 @@ const FALLBACK_CHILD_STATUS_WRONG: c_int = 5;
 const NOT_MARKED_MISSING: c_int = 6;
 const SECOND_CALL_WRONG: c_int = 7;
 const INEXPRESSIBLE_NOT_EINVAL: c_int = 8;
+const FALLBACK_PIDFD_WRONG: c_int = 9;
 
 /// Runs in a child of its own: makes clone3 answer ENOSYS (already so under
 /// qemu-user; elsewhere with a seccomp filter: load the number, compare with
@@ -826,6 +827,19 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
             return NOT_MARKED_MISSING;
         }
     }
+    // CLONE_PIDFD alone: clone expresses it (the pidfd comes back where parent_tid
+    // would), and the pidfd refers to the child.
+    let mut pidfd: c_int = -1;
+    let args = CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE)).pidfd(&mut pidfd);
+    let Ok(pid) = (unsafe { freeclone::clone3(&args, return_arg_as_status, 44 as *mut c_void) }) else {
+        return FALLBACK_PIDFD_WRONG;
+    };
+    let info = sys::waitid(sys::WaitId::PidFd(pidfd), sys::WEXITED);
+    // SAFETY: the pidfd the call just made.
+    let _ = unsafe { sys::close(pidfd) };
+    if !matches!(info, Ok(Some(info)) if info.pid == pid && info.status == 44) {
+        return FALLBACK_PIDFD_WRONG;
+    }
     // What clone cannot express: EINVAL, and no child.
     let set_tid = [1];
     let (mut pidfd, mut parent_tid) = (-1, 0);
@@ -851,7 +865,8 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
 /// process makes it so), `freeclone::clone3` still creates the child through clone,
 /// `clone3_is_missing()` says so, a second call goes the same way, and what clone
 /// cannot express (set_tid, cgroup, CLONE_CLEAR_SIGHAND, CLONE_NEWTIME, flags above
-/// bit 31, CLONE_PIDFD with parent_tid, an exit signal above 0xff) is EINVAL.
+/// bit 31, CLONE_PIDFD with parent_tid, an exit signal above 0xff) is EINVAL; what it
+/// can (CLONE_PIDFD alone) gives a pidfd that reaps the child.
 pub fn clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express() -> Verdict {
     let child = crate::harness::spawn(fallback_in_a_filtered_process, SIGCHLD, core::ptr::null_mut())?;
     match child.wait(0)? {
@@ -863,6 +878,31 @@ pub fn clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express()
         NOT_MARKED_MISSING => Err(fail!("clone3_is_missing() is false after the fallback")),
         SECOND_CALL_WRONG => Err(fail!("the second call after the fallback did not run fn")),
         INEXPRESSIBLE_NOT_EINVAL => Err(fail!("a request clone cannot express was not EINVAL")),
+        FALLBACK_PIDFD_WRONG => Err(fail!("the fallback with CLONE_PIDFD alone gave no pidfd that waitid(P_PIDFD) reaps the child through")),
         status => Err(fail!("the filtered process exited with {status}")),
+    }
+}
+
+/// The C ABI's `clone3` (`raw_clone3_or_clone`) falls back to clone only on ENOSYS:
+/// clone3 refuses `CLONE_DETACHED` with EINVAL while clone ignores it, so a fallback on
+/// any error would turn this refusal into a child.
+pub fn raw_clone3_or_clone_passes_einval_through_and_creates_no_child() -> Verdict {
+    // Where clone3 itself is missing the fallback is the right answer: skip there.
+    if let Err(Errno::ENOSYS) = unsafe { sys::clone3_raw(core::ptr::null(), 0) } {
+        return Err(enosys());
+    }
+    let stack = MappedStack::new(crate::STACK_SIZE)?;
+    let args = CloneArgs::new().clone_flags(CLONE_DETACHED).exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    // SAFETY: the child, if a wrong fallback made one, runs on `stack` in a copy of memory.
+    match unsafe { freeclone::raw_clone3_or_clone(args.as_raw(), args.size(), return_arg_as_status, 9 as *mut c_void) } {
+        Err(Errno::EINVAL) => match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
+            Err(Errno::ECHILD) => Ok(()),
+            other => Err(fail!("EINVAL came back, but a child exists: wait4 gave {other:?}")),
+        },
+        Ok(pid) => {
+            let status = wait_exit_status(pid, sys::WALL)?;
+            Err(fail!("clone3 with CLONE_DETACHED made child {pid} (exit status {status}): the refusal fell back to clone"))
+        }
+        Err(errno) => Err(fail!("clone3 with CLONE_DETACHED gave {errno}, not EINVAL")),
     }
 }

@@ -10,7 +10,7 @@ use core::ffi::{CStr, c_int};
 
 use freeclone::flags::*;
 use freeclone::process::{Action, Builder, Exec, ExitStatus};
-use freeclone::signal::{SIGKILL, SIGTERM};
+use freeclone::signal::{SIGKILL, SIGTERM, SIGUSR1, SIGUSR2};
 use freeclone::sys::{self, CStrArray, CStrArrayBuf, WaitId};
 use freeclone::{Errno, pid_t};
 
@@ -34,6 +34,10 @@ pub const CASES: &[crate::harness::Case] = &[
     ("spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers", spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers),
     ("spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors", spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors),
     ("a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting", a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting),
+    ("spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program", spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program),
+    ("spawn_exec_applies_actions_in_the_order_given", spawn_exec_applies_actions_in_the_order_given),
+    ("a_waited_child_closes_its_pidfd_once_on_drop", a_waited_child_closes_its_pidfd_once_on_drop),
+    ("kill_after_wait_reaches_no_process_that_took_the_pid_over", kill_after_wait_reaches_no_process_that_took_the_pid_over),
 ];
 
 fn wait(child: &mut freeclone::process::Child) -> Result<ExitStatus, Failure> {
@@ -598,4 +602,156 @@ pub fn a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waitin
         .map_err(|errno| fail!("spawn: {errno}"))?;
     // 101: rt's panic handler, reached from join's panic.
     exited_with(&mut child, 101)
+}
+
+// What the started program inherits, the order of actions, a Child after its wait.
+
+/// The flag that makes the program report which of SIGUSR1 and SIGUSR2 it ignores.
+const IGNORED_SIGNALS: &CStr = c"--report-ignored-signals";
+const USR1_IGNORED: c_int = 1;
+const USR2_IGNORED: c_int = 2;
+const NO_STATUS_LINE: c_int = 64;
+
+/// The program as a process started by spawn_exec: its exit status says which of
+/// SIGUSR1 and SIGUSR2 its `/proc/self/status` `SigIgn` mask holds.
+pub fn ignored_signals_main(args: &freeclone::rt::Args) -> Option<i32> {
+    if args.get(1) != Some(IGNORED_SIGNALS) {
+        return None;
+    }
+    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0).ok()?;
+    let mut status = [0u8; 4096];
+    let mut filled = 0;
+    while let Ok(count @ 1..) = sys::read(fd, &mut status[filled..]) {
+        filled += count;
+    }
+    // SAFETY: opened above.
+    let _ = unsafe { sys::close(fd) };
+    let line = status[..filled].split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(b"SigIgn:\t"));
+    let Some(mask) = line.and_then(|hex| core::str::from_utf8(hex).ok()).and_then(|hex| u64::from_str_radix(hex, 16).ok()) else {
+        return Some(NO_STATUS_LINE);
+    };
+    let ignored = |signal: c_int| mask >> (signal - 1) & 1 == 1;
+    Some(if ignored(SIGUSR1) { USR1_IGNORED } else { 0 } | if ignored(SIGUSR2) { USR2_IGNORED } else { 0 })
+}
+
+extern "C" fn on_signal(_: c_int) {}
+
+/// The program's report of its ignored signals, spawned with `exec`'s options.
+fn ignored_in_the_program(exec: impl FnOnce(Exec<'_>) -> Exec<'_>) -> Result<c_int, Failure> {
+    let program = crate::init_calls::program().ok_or_else(|| fail!("the program has no argv[0] to exec"))?;
+    let argv = CStrArrayBuf::new([program, IGNORED_SIGNALS]);
+    let mut child = exec(Exec::new(program, &argv, CStrArray::EMPTY))
+        .spawn()
+        .map_err(|errno| enoexec_proof(errno, "spawn_exec of this program"))?;
+    match wait(&mut child)?.code() {
+        Some(NO_STATUS_LINE) => Err(fail!("the program found no SigIgn line in /proc/self/status")),
+        Some(code) => Ok(code),
+        None => Err(fail!("the program was killed")),
+    }
+}
+
+/// POSIX: a signal the caller ignores stays ignored in the program (execve keeps
+/// SIG_IGN) unless `default_signals` names it; one with a handler is reset (execve
+/// resets it anyway, and the child resets it before its actions).
+pub fn spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program() -> Verdict {
+    use freeclone::sys::SignalDisposition;
+    // SAFETY: the handler does nothing; both dispositions are restored below.
+    let old_usr1 = unsafe { sys::sigaction(SIGUSR1, Some(SignalDisposition::Handler(on_signal))) }.map_err(|errno| fail!("sigaction: {errno}"))?;
+    let old_usr2 = unsafe { sys::sigaction(SIGUSR2, Some(SignalDisposition::Ignore)) }.map_err(|errno| fail!("sigaction: {errno}"))?;
+    let result = (|| {
+        let plain = ignored_in_the_program(|exec| exec)?;
+        if plain != USR2_IGNORED {
+            return Err(fail!("with SIGUSR1 handled and SIGUSR2 ignored, the program ignores {plain:#b} (bit 0 USR1, bit 1 USR2), not only SIGUSR2"));
+        }
+        let usr2 = sys::signal_set(SIGUSR2).map_err(|errno| fail!("signal_set: {errno}"))?;
+        let reset = ignored_in_the_program(|exec| exec.default_signals(usr2))?;
+        if reset != 0 {
+            return Err(fail!("with default_signals(SIGUSR2), the program still ignores {reset:#b}"));
+        }
+        Ok(())
+    })();
+    // SAFETY: the dispositions the case found.
+    unsafe {
+        let _ = sys::sigaction(SIGUSR1, Some(old_usr1));
+        let _ = sys::sigaction(SIGUSR2, Some(old_usr2));
+    }
+    result
+}
+
+/// Actions run in the order given: a dup2 then a close of its source works (the
+/// program's output arrives); the same two the other way round is EBADF.
+pub fn spawn_exec_applies_actions_in_the_order_given() -> Verdict {
+    let program = exit_status_program()?;
+    let argv = CStrArrayBuf::new([program, c"0", c"in order"]);
+    let mut pipe = Pipe::new()?;
+    let reversed = [Action::Close(pipe.write), Action::Dup2 { from: pipe.write, to: 1 }];
+    match Exec::new(program, &argv, CStrArray::EMPTY).actions(&reversed).spawn() {
+        Err(Errno::EBADF) => no_child_left()?,
+        other => return Err(fail!("close then dup2 of the closed descriptor gave {:?}, not EBADF", other.map(|child| child.pid()))),
+    }
+    let in_order = [Action::Dup2 { from: pipe.write, to: 1 }, Action::Close(pipe.write)];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&in_order).spawn();
+    let mut child = spawned.map_err(|errno| enoexec_proof(errno, "dup2 then close of its source"))?;
+    let mut output = [0u8; 512];
+    let output = pipe.receive(&mut output);
+    exited_with(&mut child, 0)?;
+    let expected: &[u8] = b"argv[2] = \"in order\"\n";
+    if !output.windows(expected.len()).any(|window| window == expected) {
+        return Err(fail!("the program's output through the pipe was {:?}", core::str::from_utf8(output)));
+    }
+    Ok(())
+}
+
+/// After `wait`, the Child's pidfd is still its own until the drop closes it once: a
+/// descriptor opened after the wait survives the drop.
+pub fn a_waited_child_closes_its_pidfd_once_on_drop() -> Verdict {
+    let rt = crate::runtime()?;
+    let mut child = Builder::new().pidfd(true).spawn(&rt, || 0).map_err(|errno| fail!("spawn: {errno}"))?;
+    exited_with(&mut child, 0)?;
+    let later = Pipe::new()?;
+    drop(child);
+    for fd in [later.read, later.write] {
+        if let Err(errno) = sys::fcntl_getfd(fd) {
+            return Err(fail!("descriptor {fd}, opened after the wait, was closed by the Child's drop: {errno}"));
+        }
+    }
+    Ok(())
+}
+
+/// After `wait`, `kill` reaches nobody, even a process that now has the child's PID
+/// (put there on purpose with clone3's set_tid).
+pub fn kill_after_wait_reaches_no_process_that_took_the_pid_over() -> Verdict {
+    let rt = crate::runtime()?;
+    let mut child = Builder::new().spawn(&rt, || 0).map_err(|errno| fail!("spawn: {errno}"))?;
+    exited_with(&mut child, 0)?;
+    let set_tid = [child.pid()];
+    let mut release = Pipe::new()?;
+    let args = freeclone::CloneArgs::new().set_tid(&set_tid).exit_signal(freeclone::signal::SIGCHLD);
+    // SAFETY: a fork-like child that leaves through exit_group.
+    let newcomer = match unsafe { sys::clone3(&args) } {
+        Ok(0) => {
+            // Waits until the parent closes its write end.
+            // SAFETY: the child's copy of the write end.
+            let _ = unsafe { sys::close(release.write) };
+            let mut byte = [0u8; 1];
+            let _ = sys::read(release.read, &mut byte);
+            sys::exit_group(0)
+        }
+        Ok(pid) => pid,
+        Err(Errno::ENOSYS) => return Err(skip!("clone3 answered ENOSYS (qemu-user), so no process can be given the PID; runs on the native and kernel tiers")),
+        Err(errno) if errno == Errno::EPERM && sys::getuid() != 0 => return Err(skip!("set_tid needs CAP_SYS_ADMIN; runs as root on the native and kernel tiers")),
+        Err(errno) => return Err(fail!("clone3 with set_tid [{}]: {errno}", child.pid())),
+    };
+    let kill = child.kill(SIGKILL);
+    let mut nothing = [0u8; 1];
+    let _ = release.receive(&mut nothing);
+    let status = crate::harness::wait_exit_status(newcomer, 0);
+    if kill != Err(Errno::ESRCH) {
+        return Err(fail!("kill after wait gave {kill:?}, not ESRCH"));
+    }
+    match status {
+        Ok(0) => Ok(()),
+        Ok(other) => Err(fail!("the process with the reused PID exited with {other}")),
+        Err(failure) => Err(failure.with_context("the process with the reused PID", newcomer)),
+    }
 }
