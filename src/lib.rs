@@ -65,6 +65,9 @@
 #[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64/mod.rs")]
 #[cfg_attr(target_arch = "powerpc64", path = "../arch/powerpc64/mod.rs")]
 #[cfg_attr(target_arch = "powerpc", path = "../arch/powerpc/mod.rs")]
+// Each `_start:` in an architecture's naked `_start` defines the process entry symbol
+// the linker must see, not a local label (rustc before 1.89 denied it).
+#[allow(named_asm_labels)]
 mod arch;
 #[cfg(not(any(
     target_arch = "x86_64",

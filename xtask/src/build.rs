@@ -95,6 +95,23 @@ pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: P
     Ok(target_dir.join(target).join("release").join(binary_name))
 }
 
+/// Checks the library for the host with its declared `rust-version` and every feature
+/// on: the declaration is what is built.
+pub fn declared_rust_version_library(root: &Path) -> Result<(), String> {
+    let version = xtask::setup::declared_rust_version()?;
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(root)
+        .args(["run", &version, "cargo", "check", "--quiet", "--lib", "--package", "freeclone", "--features", "rt,probes"])
+        .arg("--target-dir")
+        .arg(root.join("target").join("rust-version"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    run_status(&mut command).map_err(|error| format!("the library with its declared rust-version {version} failed: {error}"))
+}
+
 /// Builds the library alone with the stable toolchain, every feature on, to prove it
 /// needs no nightly feature on this target.
 pub fn stable_library(root: &Path, arch: &Arch) -> Result<(), String> {

@@ -181,6 +181,12 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     // With `--tier peer` alone, only the peer tier runs.
     let conformance = !tiers.is_empty();
     if conformance {
+        timed("the library with its declared rust-version", || {
+            println!("rust-version: checking the library with Rust {}", xtask::setup::declared_rust_version().unwrap_or_default());
+            if let Err(error) = build::declared_rust_version_library(root) {
+                results.push(RunResult::error("host", "rust-version", error));
+            }
+        });
         timed("stable builds of the library", || {
             for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
                 println!("stable: building the library for {}", arch.name);

@@ -41,6 +41,7 @@ impl Needs {
 /// programs, then the tools that run them ([`install_tools`]).
 pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     ensure_nightly_rust_src()?;
+    ensure_toolchain(&declared_rust_version()?)?;
     for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
         if let Some(target) = &arch.rust_target {
             ensure_stable_target(target)?;
@@ -106,6 +107,28 @@ fn ensure_nightly_rust_src() -> Result<(), String> {
     eprintln!("setup: adding rust-src to the nightly toolchain (build-std needs core's source)");
     run_status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))
         .map_err(|error| format!("{error}\nrun by hand: rustup component add rust-src --toolchain nightly"))
+}
+
+/// The `rust-version` the library's Cargo.toml declares.
+pub fn declared_rust_version() -> Result<String, String> {
+    let manifest: toml::Table = include_str!("../../Cargo.toml").parse().map_err(|error| format!("Cargo.toml: {error}"))?;
+    manifest
+        .get("package")
+        .and_then(|package| package.get("rust-version"))
+        .and_then(|version| version.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| "Cargo.toml declares no package.rust-version".into())
+}
+
+/// The toolchain `version` (the library's declared `rust-version`), minimal profile.
+fn ensure_toolchain(version: &str) -> Result<(), String> {
+    let installed = output_of(Command::new("rustup").args(["toolchain", "list"]))?;
+    if installed.lines().any(|line| line.starts_with(&format!("{version}-"))) {
+        return Ok(());
+    }
+    eprintln!("setup: installing Rust {version}, the library's declared rust-version");
+    run_status(Command::new("rustup").args(["toolchain", "install", version, "--profile", "minimal"]))
+        .map_err(|error| format!("{error}\nrun by hand: rustup toolchain install {version} --profile minimal"))
 }
 
 fn ensure_stable_target(target: &str) -> Result<(), String> {
