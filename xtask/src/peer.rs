@@ -1038,11 +1038,11 @@ fn masked(output: &str) -> String {
 }
 
 /// Whether qemu-user's own clone answers EINVAL to `flags` (QEMU 10.0, linux-user's
-/// do_fork, measured in shared/reference/toolchain.md): it accepts a fork (no
-/// `CLONE_VM`, or `CLONE_VM|CLONE_VFORK`, which it turns into a fork) whose exit signal
-/// is exactly the target's SIGCHLD, with only the TID and TLS flags besides; and a
-/// thread, with all of VM, FS, FILES, SIGHAND, THREAD and SYSVSEM and only the TID and
-/// TLS flags and `CLONE_PARENT` besides. Anything else is EINVAL.
+/// do_fork, measured: docs/tiers.md, "What qemu-user's clone accepts"): it accepts a
+/// fork (no `CLONE_VM`, or `CLONE_VM|CLONE_VFORK`, which it turns into a fork) whose
+/// exit signal is exactly the target's SIGCHLD, with only the TID and TLS flags
+/// besides; and a thread, with all of VM, FS, FILES, SIGHAND, THREAD and SYSVSEM and
+/// only the TID and TLS flags and `CLONE_PARENT` besides. Anything else is EINVAL.
 pub fn qemu_user_refuses(flags: u64, sigchld: u64) -> bool {
     const CSIGNAL: u64 = 0xff;
     const VM: u64 = 0x100;

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::arches::{Arch, Tier};
 use crate::util::{command_exists, output_of, run_status};
 
-/// Where Debian's qemu 10 comes from: see shared/reference/toolchain.md.
+/// Where Debian's qemu 10 comes from: see docs/tiers.md, "Where QEMU comes from".
 const BACKPORTS_SUITE: &str = "bookworm-backports";
 const BACKPORTS_SOURCE_FILE: &str = "/etc/apt/sources.list.d/freeclone-backports.sources";
 
