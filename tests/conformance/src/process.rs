@@ -383,11 +383,15 @@ pub fn spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe(
     // The pipe's ends are close-on-exec: only the dup2 to 1 reaches the program.
     let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
     let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).spawn();
-    let mut child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec of examples/exit_status"))?;
+    let child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec of examples/exit_status"))?;
+    exits_after_printing(child, &mut pipe, 7, b"argv[2] = \"through the pipe\"\n")
+}
+
+/// The program ends with `status` after printing `expected` into `pipe`.
+fn exits_after_printing(mut child: freeclone::process::Child, pipe: &mut Pipe, status: c_int, expected: &[u8]) -> Verdict {
     let mut output = [0u8; 512];
     let output = pipe.receive(&mut output);
-    exited_with(&mut child, 7)?;
-    let expected: &[u8] = b"argv[2] = \"through the pipe\"\n";
+    exited_with(&mut child, status)?;
     if !output.windows(expected.len()).any(|window| window == expected) {
         return Err(fail!("the program's output through the pipe was {:?}", core::str::from_utf8(output)));
     }
@@ -691,15 +695,8 @@ pub fn spawn_exec_applies_actions_in_the_order_given() -> Verdict {
     }
     let in_order = [Action::Dup2 { from: pipe.write, to: 1 }, Action::Close(pipe.write)];
     let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&in_order).spawn();
-    let mut child = spawned.map_err(|errno| enoexec_proof(errno, "dup2 then close of its source"))?;
-    let mut output = [0u8; 512];
-    let output = pipe.receive(&mut output);
-    exited_with(&mut child, 0)?;
-    let expected: &[u8] = b"argv[2] = \"in order\"\n";
-    if !output.windows(expected.len()).any(|window| window == expected) {
-        return Err(fail!("the program's output through the pipe was {:?}", core::str::from_utf8(output)));
-    }
-    Ok(())
+    let child = spawned.map_err(|errno| enoexec_proof(errno, "dup2 then close of its source"))?;
+    exits_after_printing(child, &mut pipe, 0, b"argv[2] = \"in order\"\n")
 }
 
 /// After `wait`, the Child's pidfd is still its own until the drop closes it once: a
