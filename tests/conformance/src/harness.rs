@@ -87,13 +87,14 @@ pub(crate) use skip;
 /// A case: the statement it checks, as its name, and the check.
 pub type Case = (&'static str, fn() -> Verdict);
 
-/// Runs every case in order (only those whose names contain one of `filters`, if any
-/// are given), prints one line each and the closing count, and returns the exit
-/// status: 1 if any case failed.
-pub fn run<'a>(args: &freeclone::rt::Args, cases: impl Iterator<Item = &'a Case>) -> i32 {
+/// Runs every case in order (only those whose names contain one of the arguments from
+/// `first_filter` on, if there are any), prints one line each and the closing count,
+/// and returns the exit status: 1 if any case failed.
+pub fn run<'a>(args: &freeclone::rt::Args, first_filter: usize, cases: impl Iterator<Item = &'a Case>) -> i32 {
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let selected = |name: &str| {
-        args.len() < 2 || args.iter().skip(1).any(|filter| filter.to_str().is_ok_and(|filter| name.contains(filter)))
+        args.len() <= first_filter
+            || args.iter().skip(first_filter).any(|filter| filter.to_str().is_ok_and(|filter| name.contains(filter)))
     };
     for &(name, case) in cases.filter(|(name, _)| selected(name)) {
         time_limit::start(name);
