@@ -207,16 +207,17 @@ pub fn join_thread(ctid: &core::sync::atomic::AtomicI32, tid: pid_t) -> Verdict 
 /// After `CLONE_CHILD_CLEARTID` has cleared the TID word, waits until thread `tid` is
 /// gone altogether (`tgkill(pid, tid, 0)` gives `ESRCH`). The kernel may still be
 /// tearing the thread down after the wake; qemu-user certainly is, and a fork in that
-/// window deadlocked qemu 10.0 in this harness's runs.
+/// window deadlocked qemu 10.0 in this harness's runs. No count of tries: how many a
+/// loaded machine needs is not the library's doing; a thread that never goes is
+/// caught by the case's time limit.
 pub fn wait_until_thread_gone(tid: pid_t) -> Verdict {
-    for _ in 0..100_000 {
+    loop {
         match sys::tgkill(sys::getpid(), tid, 0) {
             Err(Errno::ESRCH) => return Ok(()),
             Ok(()) => sys::sched_yield(),
             Err(errno) => return Err(fail!("tgkill({tid}, 0): {errno}")),
         }
     }
-    Err(fail!("thread {tid} still exists long after clearing its TID word"))
 }
 
 /// A child created by [`spawn`]; its stack lives as long as this value.
