@@ -9,7 +9,8 @@
 //! init is qemu's `SHUTDOWN` with reason `guest-shutdown`, whatever the kernel prints.
 //! When `/init` exits, Linux panics with `Kernel panic - not syncing: Attempted to kill
 //! init! exitcode=0x%08x`, the value being init's wait status; `panic=-1` makes the
-//! kernel reboot at once and `-no-reboot` makes qemu exit instead (`guest-reset`).
+//! kernel reboot at once and `-no-reboot` makes qemu exit instead (`guest-reset`;
+//! s390x and powerpc64le report `guest-panic`).
 //! [`Console`] reads that line, the only place init's status appears, and tells the
 //! program's output from the firmware's and the kernel's.
 
