@@ -256,11 +256,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
         let extra_files: Vec<(&str, &Path)> =
             exit_status.iter().map(|binary| (EXIT_STATUS_IN_INITRAMFS, binary.as_path())).collect();
         for &tier in &tiers {
-            let runs_here = match tier {
-                Tier::Kernel => arch.kernel.is_some(),
-                _ => arch.direct_command(tier, &binary).is_some(),
-            };
-            if !runs_here {
+            if !runs_here(arch, tier, &binary) {
                 continue;
             }
             let mut rounds = Vec::new();
@@ -456,6 +452,14 @@ pub(crate) fn check_cfi(arch: &str, binary: &Path) -> RunResult {
     result
 }
 
+/// Whether this machine runs `arch`'s `binary` on `tier`.
+fn runs_here(arch: &Arch, tier: Tier, binary: &Path) -> bool {
+    match tier {
+        Tier::Kernel => arch.kernel.is_some(),
+        _ => arch.direct_command(tier, binary).is_some(),
+    }
+}
+
 /// Builds examples/template as the README says and runs it with an argument that sets
 /// its exit status, on each tier: one case per tier.
 fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<RunResult>) {
@@ -466,11 +470,7 @@ fn test_template(root: &Path, arch: &Arch, tiers: &[Tier], results: &mut Vec<Run
         Err(error) => return results.push(RunResult::error(&name, "build", error)),
     };
     for &tier in tiers {
-        let runs_here = match tier {
-            Tier::Kernel => arch.kernel.is_some(),
-            _ => arch.direct_command(tier, &binary).is_some(),
-        };
-        if !runs_here {
+        if !runs_here(arch, tier, &binary) {
             continue;
         }
         // Through the runner users have: `cargo xtask run --arch A --tier T <binary> 3`.
