@@ -301,7 +301,7 @@ fn test(root: &Path, args: &TestArgs) -> Result<(), String> {
     let passed: usize = results.iter().filter(|result| result.tier != "build").map(|result| result.passed).sum();
     let failed: usize = results.iter().map(|result| result.failed + usize::from(result.error.is_some())).sum();
     let skipped: usize = results.iter().map(|result| result.skipped).sum();
-    for tier in ["user", "native", "kernel", "peer user", "peer native", "peer kernel"] {
+    for tier in ["user", "native", "kernel", "kernel neg", "peer user", "peer native", "peer kernel"] {
         let runs: Vec<&RunResult> = results.iter().filter(|result| result.tier == tier).collect();
         if !runs.is_empty() {
             let seconds: f64 = runs.iter().map(|result| result.seconds).sum();
