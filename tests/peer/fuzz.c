@@ -192,12 +192,12 @@ static void observe(const struct combination *c, int which, struct observation *
     }
     o->ok = 1;
     if (c->flags & CLONE_THREAD) {
-        /* Joined as pthread_join does: the kernel clears ctid and wakes it. */
-        struct timespec limit = { 5, 0 };
+        /* Joined as pthread_join does: the kernel clears ctid and wakes it. No time
+         * limit (a loaded machine may take any time, and the next combination reuses
+         * this memory): a thread that never ends is the run's time limit's to catch. */
         int seen;
-        while ((seen = __atomic_load_n(&shared->ctid, __ATOMIC_ACQUIRE)) != 0) {
-            if (syscall(SYS_futex, &shared->ctid, FUTEX_WAIT, seen, &limit, NULL, 0) == -1 && errno == ETIMEDOUT) break;
-        }
+        while ((seen = __atomic_load_n(&shared->ctid, __ATOMIC_ACQUIRE)) != 0)
+            syscall(SYS_futex, &shared->ctid, FUTEX_WAIT, seen, NULL, NULL, 0);
         o->thread_exited = shared->ctid == 0;
         o->status = -1;
     } else {

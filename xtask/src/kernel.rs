@@ -5,10 +5,14 @@
 //! (`linux-image-<flavour>` resolved to its versioned package through apt), extracted
 //! once into freeclone's cache outside the source tree (see [`crate::debian`]).
 //!
-//! How init's exit status leaves the machine: when `/init` exits, Linux panics with
-//! `Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x`, the value
-//! being init's wait status; `panic=-1` makes the kernel reboot at once and
-//! `-no-reboot` makes qemu exit instead. [`Console`] reads that line from the console.
+//! How a boot ended is qemu's word, not the console's ([`crate::qmp`]): a power-off by
+//! init is qemu's `SHUTDOWN` with reason `guest-shutdown`, whatever the kernel prints.
+//! When `/init` exits, Linux panics with `Kernel panic - not syncing: Attempted to kill
+//! init! exitcode=0x%08x`, the value being init's wait status; `panic=-1` makes the
+//! kernel reboot at once and `-no-reboot` makes qemu exit instead (`guest-reset`;
+//! s390x and powerpc64le report `guest-panic`).
+//! [`Console`] reads that line, the only place init's status appears, and tells the
+//! program's output from the firmware's and the kernel's.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,8 @@ use std::process::Command;
 use serde::Deserialize;
 
 use crate::debian::{Apt, cache_root};
+use crate::qmp::{Ending, Monitor};
+use crate::util::{Finished, run_with_timeout};
 
 /// How to boot an architecture's real kernel (`[<arch>.kernel]` in targets.toml).
 #[derive(Debug, Clone, Deserialize)]
@@ -214,11 +220,34 @@ pub fn write_initramfs(program: &Path, extra_files: &[(&str, &Path)], output: &P
     Ok(())
 }
 
+/// A qemu-system boot, ready to start: the command, and the QMP monitor that hears how
+/// it ended.
+pub struct Boot {
+    /// qemu-system, with the serial console as its standard output.
+    pub command: Command,
+    /// Attached to `command`: qemu starts stopped and waits for it ([`Monitor::watch`]).
+    pub monitor: Monitor,
+}
+
+impl Boot {
+    /// Runs the boot to its end (the whole process group killed after `timeout`): the
+    /// console's text, and how qemu said the run ended.
+    pub fn run(mut self, timeout: std::time::Duration) -> Result<(Finished, Ending), String> {
+        let watcher = self.monitor.watch();
+        let finished = run_with_timeout(&mut self.command, timeout);
+        let ending = watcher.finish();
+        let finished = finished?;
+        // A run killed at its timeout has no SHUTDOWN to report: the timeout says it.
+        let ending = if finished.timed_out { ending.unwrap_or_default() } else { ending? };
+        Ok((finished, ending))
+    }
+}
+
 /// The qemu-system command that boots `kernel` with `initramfs` and `command_line`; the
 /// serial console is its standard output. Not `-nographic`: with it, a PC's firmware
 /// copies its screen (SeaBIOS's and iPXE's banners, the kernel's real-mode setup) to
 /// the serial port.
-pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_line: &str) -> Command {
+pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_line: &str) -> Result<Boot, String> {
     let mut command = Command::new(&spec.qemu_system);
     command
         .arg("-m")
@@ -231,12 +260,14 @@ pub fn boot_command(spec: &KernelSpec, kernel: &Path, initramfs: &Path, command_
         .arg(initramfs)
         .arg("-append")
         .arg(command_line);
-    command
+    let monitor = Monitor::new()?;
+    monitor.attach(&mut command);
+    Ok(Boot { command, monitor })
 }
 
 /// Everything a boot needs, in one step: the kernel (downloaded on first use), the
 /// initramfs with `program` as `/init` (and `extra_files` as [`write_initramfs`] says)
-/// written to `initramfs`, and the qemu-system command that passes `init_args` to it.
+/// written to `initramfs`, and the qemu-system boot that passes `init_args` to it.
 pub fn prepare_boot(
     spec: &KernelSpec,
     program: &Path,
@@ -244,11 +275,11 @@ pub fn prepare_boot(
     init_args: &[String],
     initramfs: &Path,
     apt: &mut Apt,
-) -> Result<Command, String> {
+) -> Result<Boot, String> {
     let command_line = command_line(spec, init_args)?;
     let image = ensure_kernel(spec, apt)?;
     write_initramfs(program, extra_files, initramfs)?;
-    Ok(boot_command(spec, &image, initramfs, &command_line))
+    boot_command(spec, &image, initramfs, &command_line)
 }
 
 /// Init's arguments besides `argv[0]`: the kernel keeps MAX_INIT_ARGS (32) of them, and
@@ -337,7 +368,9 @@ pub fn strip_terminal_controls(line: &str) -> String {
     text
 }
 
-/// How a boot ended, as the console showed it.
+/// How a boot ended, as the console showed it: where the program's output ends, and
+/// init's exit status. Whether the machine was powered off is qemu's to say
+/// ([`crate::qmp::Ending`]): some kernels print no line for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BootEnd {
     /// Init exited, with this wait status.

@@ -689,7 +689,7 @@ impl Gate {
             let extra_files: Vec<(&str, &Path)> =
                 exit_status.iter().map(|binary| (crate::EXIT_STATUS_IN_INITRAMFS, binary.as_path())).collect();
             return match crate::boot_command(&dir, spec, binary, &extra_files, "conformance", filters, &mut self.apt) {
-                Ok(mut command) => crate::run_conformance(&arch.name, "kernel", &mut command, KERNEL_TIMEOUT),
+                Ok(boot) => crate::run_conformance(&arch.name, "kernel", crate::Launch::Kernel(boot), KERNEL_TIMEOUT),
                 Err(error) => RunResult::error(&arch.name, "kernel", error),
             };
         }
@@ -699,7 +699,7 @@ impl Gate {
                 if let Some(exit_status) = &exit_status {
                     command.env(crate::EXIT_STATUS_VARIABLE, exit_status);
                 }
-                crate::run_conformance(&arch.name, tier.name(), &mut command, USER_NATIVE_TIMEOUT)
+                crate::run_conformance(&arch.name, tier.name(), crate::Launch::Direct(&mut command), USER_NATIVE_TIMEOUT)
             }
             None => RunResult::error(&arch.name, tier.name(), format!("this machine cannot run {} on tier {}", arch.name, tier.name())),
         }

@@ -1279,22 +1279,23 @@ fn run_kernel(
     write_initramfs(&built.init, &programs, &initramfs)?;
     let image = kernel::ensure_kernel(spec, apt)?;
     let command_line = kernel::command_line(spec, &[])?;
-    let mut command = kernel::boot_command(spec, &image, &initramfs, &command_line);
+    let boot = kernel::boot_command(spec, &image, &initramfs, &command_line)?;
     println!(
         "run: {} peer programs as /init's children under its kernel",
         arch.name
     );
-    let finished = run_with_timeout(&mut command, Duration::from_secs(600))?;
+    let (finished, ending) = boot.run(Duration::from_secs(600))?;
     let mut console = Console::default();
     let mut text = String::new();
     for line in finished.output.lines() {
         text.push_str(&console.program_text(line));
     }
-    if !text.lines().any(|line| line.ends_with("peer-done")) {
+    if !text.lines().any(|line| line.ends_with("peer-done")) || !ending.powered_off() {
         let recent: Vec<&str> = console.recent_lines().collect();
         return Err(format!(
-            "the init did not finish (timed out: {}): {}",
+            "the init did not finish and power off (timed out: {}; {}): {}",
             finished.timed_out,
+            ending.describe(),
             recent.join(" / ")
         ));
     }

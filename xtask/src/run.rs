@@ -26,8 +26,8 @@ pub const RUNNER_FAILED: u8 = 125;
 /// The run outlived `--timeout` (the status timeout(1) uses).
 pub const TIMED_OUT: u8 = 124;
 
-/// How long qemu may take to exit once the console showed the end of the boot: a
-/// halted machine never exits by itself.
+/// How long qemu may take to exit once the console showed that the program halted
+/// the machine, which then never exits by itself (a failure either way).
 const EXIT_GRACE: Duration = Duration::from_secs(3);
 
 /// The command line, as clap reads it.
@@ -285,13 +285,16 @@ fn init_arguments(spec: &KernelSpec, binary: &Path, header: &BinaryHeader, args:
 }
 
 /// Tier kernel: boots `spec`'s kernel with the program as `/init` and `init_args` on
-/// the kernel command line, shows the program's console lines as they come, and turns
-/// the console's last word into the exit status.
+/// the kernel command line, shows the program's console lines as they come, and
+/// returns 0 if qemu reports a power-off, else init's status from the kernel's panic
+/// line (the only place it appears).
 fn run_on_kernel(spec: &KernelSpec, binary: &Path, init_args: &[String], timeout: Option<Duration>) -> Result<u8, RunError> {
     let scratch = ScratchDir::new().map_err(failed)?;
-    let mut boot = kernel::prepare_boot(spec, binary, &[], init_args, &scratch.0.join("initramfs.cpio"), &mut Apt::default()).map_err(failed)?;
+    let boot = kernel::prepare_boot(spec, binary, &[], init_args, &scratch.0.join("initramfs.cpio"), &mut Apt::default()).map_err(failed)?;
+    let kernel::Boot { mut command, monitor } = boot;
+    let watcher = monitor.watch();
     // qemu's own messages (stderr) go straight to the user's terminal.
-    let mut qemu = boot
+    let mut qemu = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -303,22 +306,28 @@ fn run_on_kernel(spec: &KernelSpec, binary: &Path, init_args: &[String], timeout
         std::thread::spawn(move || show_program_output(console_output, &ended, scratch))
     };
     let status = wait(&mut qemu, timeout, &ended);
+    let ending = watcher.finish();
     let console = reader.join().map_err(|_| failed("the console reader panicked"))?;
     let status = status?;
+    let ending = ending.map_err(failed)?;
     let with_console = |message: String| {
         let lines: Vec<String> = console.recent_lines().map(|line| format!("  | {line}")).collect();
         failed(format!("{message}; the console's last lines:\n{}", lines.join("\n")))
     };
+    if ending.powered_off() {
+        return Ok(0);
+    }
     match console.end.clone() {
-        Some(BootEnd::InitExited(wait_status)) => kernel::exit_status_of(wait_status).map_err(failed),
-        Some(BootEnd::PoweredOff) => Ok(0),
+        // Init died, and the kernel's panic made the machine end the run.
+        Some(BootEnd::InitExited(wait_status)) if ending.shutdown.is_some() => kernel::exit_status_of(wait_status).map_err(failed),
         Some(BootEnd::Stopped(line)) => Err(failed(format!(
             "the program stopped the machine (kernel: \"{line}\") instead of exiting or powering it off, so it left no status"
         ))),
         Some(BootEnd::Panicked(line)) => Err(with_console(format!("the kernel panicked before init exited: \"{line}\""))),
-        None => Err(with_console(format!(
-            "{} ended ({status}) before the kernel reported init's end (no \"Attempted to kill init!\" line); qemu's own messages, if any, are above",
-            spec.qemu_system
+        _ => Err(with_console(format!(
+            "{} ended ({status}; {}) without a power-off or init's status (no \"Attempted to kill init!\" line); qemu's own messages, if any, are above",
+            spec.qemu_system,
+            ending.describe()
         ))),
     }
 }
@@ -348,7 +357,8 @@ fn show_program_output(console_output: impl std::io::Read, ended: &AtomicBool, s
         // A closed stdout (`| head`) must not stop the boot: keep reading.
         let mut out = stdout.lock();
         let _ = out.write_all(shown.as_bytes()).and_then(|()| out.flush());
-        if console.end.is_some() {
+        // Only a halt leaves qemu running; any other end, qemu reports as it exits.
+        if matches!(console.end, Some(BootEnd::Stopped(_))) {
             ended.store(true, Ordering::Relaxed);
         }
     }

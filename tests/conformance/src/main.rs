@@ -4,6 +4,9 @@
 //! with 1 if any case failed. The calls an init makes besides clone (`unshare`,
 //! `setns`, `chroot`, `pivot_root`, `umount2`, `mprotect`, `execve`) have their cases
 //! in `init_calls`; run with `--exec-probe`, the program is `execve`'s target instead.
+//! Arguments are case filters (a case runs if its name contains one); as PID 1,
+//! `--end-by exit|segv|panic` first makes init end that way after its report instead
+//! of powering off, so that the runner's detection of a dead init is itself tested.
 
 #![no_std]
 #![no_main]
@@ -55,8 +58,13 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
     if let Some(status) = process::ignored_signals_main(&args) {
         return status;
     }
+    let end_by = match (args.get(1), args.get(2)) {
+        (Some(flag), Some(mode)) if flag == c"--end-by" => Some(mode),
+        _ => None,
+    };
+    let first_filter = if end_by.is_some() { 3 } else { 1 };
     if !freeclone::rt::is_process_one() {
-        return run_cases(&args);
+        return run_cases(&args, first_filter);
     }
     // Booted as /init by a real kernel: give the namespace cases a /proc (and clone3's a
     // cgroup2 hierarchy), run the cases in a child (CLONE_PARENT needs a parent that is
@@ -75,14 +83,36 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
     if let Err(errno) = sys::mount(Some(c"cgroup2"), c"/sys/fs/cgroup", Some(c"cgroup2"), 0, None) {
         freeclone::println!("init: mounting cgroup2 failed: {errno}");
     }
-    let status = freeclone::rt::supervise(&rt, || run_cases(&args));
+    let status = freeclone::rt::supervise(&rt, || run_cases(&args, first_filter));
     freeclone::println!("init: the conformance cases ended with {status:?}; powering off");
+    match end_by.map(|mode| mode.to_bytes()) {
+        None => {}
+        Some(b"exit") => return 0,
+        Some(b"segv") => return fault(),
+        Some(b"panic") => panic!("init panics instead of powering off (--end-by panic)"),
+        Some(_) => freeclone::println!("init: unknown --end-by mode; powering off"),
+    }
     let errno = freeclone::rt::power_off();
     freeclone::println!("init: power off failed: {errno}");
     1
 }
 
-fn run_cases(args: &freeclone::rt::Args) -> i32 {
+/// Writes to a page mapped without access: SIGSEGV, which even a PID 1 cannot ignore
+/// (a fault is forced on it).
+fn fault() -> i32 {
+    let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS;
+    match unsafe { sys::mmap(null_mut(), 4096, sys::PROT_NONE, flags, -1, 0) } {
+        // SAFETY: none: the write is meant to fault.
+        Ok(page) => unsafe { page.cast::<u8>().write_volatile(1) },
+        Err(errno) => freeclone::println!("init: mmap: {errno}"),
+    }
+    freeclone::println!("init: the write to a PROT_NONE page did not fault");
+    1
+}
+
+/// Runs the cases whose names contain one of the arguments from `first_filter` on (all
+/// of them if there are none).
+fn run_cases(args: &freeclone::rt::Args, first_filter: usize) -> i32 {
     // Statements about state only some architectures have, registered where they apply.
     let lazy_saved_matrix: &[harness::Case] = if probes::lazy_saved_matrix().is_some() {
         &[("za_state_is_off_in_the_child_and_the_lazy_save_is_committed", matrix::za_state_is_off_in_the_child_and_the_lazy_save_is_committed)]
@@ -100,7 +130,7 @@ fn run_cases(args: &freeclone::rt::Args) -> i32 {
         &[]
     };
     let cases = CASES.iter().chain(lazy_saved_matrix).chain(call_register).chain(probed_frames).chain(process::CASES);
-    harness::run(args, cases)
+    harness::run(args, first_filter, cases)
 }
 
 /// mips' PIC calling rule: `fn` starts with its own address in t9, or a PIC `fn`
@@ -215,7 +245,7 @@ const CASES: &[harness::Case] = &[
     ("a_closures_captured_values_arrive_intact_in_the_thread", threads::a_closures_captured_values_arrive_intact_in_the_thread),
     ("threads_share_memory_and_the_process", threads::threads_share_memory_and_the_process),
     ("scoped_threads_finish_with_borrowed_data_before_the_scope_returns", threads::scoped_threads_finish_with_borrowed_data_before_the_scope_returns),
-    ("spawn_join_cycles_leave_mappings_and_children_unchanged", threads::spawn_join_cycles_leave_mappings_and_children_unchanged),
+    ("spawn_join_cycles_unmap_every_stack_and_leave_no_child", threads::spawn_join_cycles_unmap_every_stack_and_leave_no_child),
     ("a_stack_too_small_for_the_closure_is_einval", threads::a_stack_too_small_for_the_closure_is_einval),
     ("a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard", threads::a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard),
     ("a_thread_overflowing_its_stack_ends_its_process_with_sigsegv", threads::a_thread_overflowing_its_stack_ends_its_process_with_sigsegv),

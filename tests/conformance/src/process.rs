@@ -184,7 +184,8 @@ pub fn pidfd_polls_readable_when_its_child_exits_and_pidfd_send_signal_reaches_i
     let while_alive = sys::poll(&mut fds, 0);
     let sent = child.kill(SIGTERM);
     let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
-    let after = sys::poll(&mut fds, 10_000);
+    // No time limit of its own: the child is dying, and a hang is the case's time limit's.
+    let after = sys::poll(&mut fds, -1);
     let info = sys::waitid(WaitId::PidFd(pidfd), sys::WEXITED);
     let status = wait(&mut child);
     drop(pipe);
@@ -221,7 +222,7 @@ pub fn pidfd_open_refers_to_a_child_until_it_is_reaped() -> Verdict {
         }
     };
     let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
-    let polled = sys::poll(&mut fds, 10_000);
+    let polled = sys::poll(&mut fds, -1);
     let signal_zero = sys::pidfd_send_signal(pidfd, 0);
     exited_with(&mut child, 3)?;
     let after_reaping = sys::pidfd_send_signal(pidfd, 0);
@@ -413,7 +414,7 @@ pub fn spawn_exec_applies_setsid_and_gives_a_pidfd() -> Verdict {
     let pid: pid_t = child.pid();
     let pidfd = child.pidfd().ok_or_else(|| fail!("no pidfd although asked for"))?;
     let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
-    let polled = sys::poll(&mut fds, 10_000);
+    let polled = sys::poll(&mut fds, -1);
     // Until reaped, the zombie keeps its session.
     let session = sys::getsid(pid);
     drop(pipe);
