@@ -674,6 +674,13 @@ where
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_builder_asks_for_the_default_guard_and_passes_on_what_it_is_given() {
+        assert_eq!(Builder::new().guard_size, stack::DEFAULT_GUARD_SIZE);
+        assert_eq!(Builder::new().guard_size(0).guard_size, 0, "Stack::with_guard rounds 0 up to one granule");
+        assert_eq!(Builder::new().stack_size, Stack::DEFAULT_SIZE);
+    }
+
     // These run in libtest's std threads: the closures touch no thread-locals.
 
     #[test]

@@ -1,11 +1,14 @@
-//! What a `Stack`'s guard promises a thread that overflows it (`freeclone::stack`):
-//! where frames are probed, a frame of any size faults; everywhere, a frame that ends
-//! inside the guard faults; a guard asked for as 0 is still one granule.
+//! What a `Stack`'s guard promises code that overflows it (`freeclone::stack`): where
+//! frames are probed, a frame of any size faults; everywhere, a frame that ends inside
+//! the guard faults; a guard asked for as 0 is still one granule.
 //!
-//! Each case maps writable memory right below the guard, so that a write that steps
-//! over the guard (or a guard that is missing) lands there and the thread returns
-//! instead of faulting: the case then fails, where an unmapped neighbourhood would have
-//! faulted anyway and hidden it.
+//! Each case runs its frames in a fork-like child on a `Stack` over writable memory of
+//! its own right below the guard, so that a write that steps over the guard (or a guard
+//! that is missing) lands there and the child returns instead of faulting: the case then
+//! fails, where an unmapped neighbourhood would have faulted anyway and hidden it. The
+//! child is a process, not a thread: the guard is the same mapping either way, and a
+//! fatal fault in a thread of a multi-threaded program sometimes hangs qemu-user (1 run
+//! in 25 under load, on qemu-mipsel), which a process's fault does not.
 
 use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;
@@ -13,20 +16,17 @@ use core::ptr::null_mut;
 
 use freeclone::signal::{SIGCHLD, SIGSEGV};
 use freeclone::stack::{self, Stack};
-use freeclone::thread::Builder;
 use freeclone::{clone, sys};
 use linux_raw_sys::general as kernel;
 
 use crate::harness::{Verdict, fail};
-use crate::runtime;
 
 /// The threads' usable stack.
 const STACK_SIZE: usize = 64 * 1024;
 /// The writable neighbour below each guard: more than any frame here oversteps it by.
 const NEIGHBOUR_SIZE: usize = 256 * 1024;
 
-/// The child's exit statuses besides death by SIGSEGV.
-const SETUP_FAILED: c_int = 2;
+/// The child's exit status if its frames returned.
 const DID_NOT_FAULT: c_int = 3;
 
 /// One frame of `N` bytes whose lowest byte is written first, as a large local array's
@@ -80,35 +80,29 @@ fn stack_over_a_neighbour(guard: usize) -> Option<Stack> {
     None
 }
 
-/// In a fork-like child: a thread on a stack with a `guard`-byte guard and writable
-/// memory right below the guard runs `work`; exits with [`DID_NOT_FAULT`] if the
-/// thread returned.
-fn thread_over_a_neighbour(guard: usize, work: fn() -> usize) -> c_int {
-    let Ok(rt) = runtime() else { return SETUP_FAILED };
-    let Some(stack) = stack_over_a_neighbour(guard) else { return SETUP_FAILED };
-    match Builder::new().spawn_on(&rt, stack, work) {
-        Ok(handle) => {
-            handle.join();
-            DID_NOT_FAULT
-        }
-        Err(_) => SETUP_FAILED,
-    }
+/// What the child runs on the stack: `work`, whose return means it did not fault.
+extern "C" fn run_work(work: *mut c_void) -> c_int {
+    // SAFETY: `work` is the `fn() -> usize` that `dies_of_sigsegv` passed.
+    let work = unsafe { core::mem::transmute::<*mut c_void, fn() -> usize>(work) };
+    core::hint::black_box(work());
+    DID_NOT_FAULT
 }
 
-/// Runs `child` in a fork-like child and expects it to die of SIGSEGV.
-fn dies_of_sigsegv(child: extern "C" fn(*mut c_void) -> c_int, what: &str) -> Verdict {
-    let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
-    let pid = unsafe { clone(child, stack.top(), SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) }
+/// Runs `work` in a fork-like child on a stack with a `guard`-byte guard and writable
+/// memory right below it, and expects the child to die of SIGSEGV.
+fn dies_of_sigsegv(guard: usize, work: fn() -> usize, what: &str) -> Verdict {
+    let stack = stack_over_a_neighbour(guard)
+        .ok_or_else(|| fail!("{what}: no stack with writable memory right below its guard in {PLACEMENTS} tries"))?;
+    let arg = work as *mut c_void;
+    // SAFETY: without CLONE_VM the child runs `work` on its copy of `stack`.
+    let pid = unsafe { clone(run_work, stack.top(), SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone: {errno}"))?;
     match sys::wait4(pid, 0) {
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
-        Ok((_, status)) => match sys::exit_status(status) {
-            Some(SETUP_FAILED) => Err(fail!(
-                "{what}: no stack with writable memory right below its guard in {PLACEMENTS} tries, or the thread could not be made"
-            )),
-            Some(DID_NOT_FAULT) => Err(fail!("{what}: the thread returned: its writes went past the guard")),
-            _ => Err(fail!("{what}: the child ended with wait status {status:#x}, not SIGSEGV")),
-        },
+        Ok((_, status)) if sys::exit_status(status) == Some(DID_NOT_FAULT) => {
+            Err(fail!("{what}: the child returned: its writes went past the guard"))
+        }
+        Ok((_, status)) => Err(fail!("{what}: the child ended with wait status {status:#x}, not SIGSEGV")),
         Err(errno) => Err(fail!("wait4: {errno}")),
     }
 }
@@ -119,33 +113,22 @@ const LARGE_FRAME: usize = 160 * 1024;
 const _: () = assert!(LARGE_FRAME > STACK_SIZE + stack::GUARD_GRANULE);
 const _: () = assert!(stack::FRAMES_ARE_PROBED || LARGE_FRAME < stack::DEFAULT_GUARD_SIZE);
 
-extern "C" fn large_frame(_: *mut c_void) -> c_int {
-    thread_over_a_neighbour(stack::DEFAULT_GUARD_SIZE, one_frame::<LARGE_FRAME>)
-}
-
 /// Probed frames fault whatever their size; elsewhere the default guard is larger than
 /// such a frame.
-pub fn a_thread_with_a_160_kib_frame_faults_on_the_default_guard() -> Verdict {
-    dies_of_sigsegv(large_frame, "a 160 KiB frame on a 64 KiB stack")
+pub fn a_160_kib_frame_on_a_64_kib_stack_faults_on_the_default_guard() -> Verdict {
+    dies_of_sigsegv(stack::DEFAULT_GUARD_SIZE, one_frame::<LARGE_FRAME>, "a 160 KiB frame on a 64 KiB stack")
 }
 
 /// A frame that oversteps the stack and the whole default guard.
 const PAST_THE_GUARD: usize = STACK_SIZE + stack::DEFAULT_GUARD_SIZE + 64 * 1024;
 
-extern "C" fn frame_past_the_guard(_: *mut c_void) -> c_int {
-    thread_over_a_neighbour(stack::DEFAULT_GUARD_SIZE, one_frame::<PAST_THE_GUARD>)
-}
-
 /// Registered where [`stack::FRAMES_ARE_PROBED`]: elsewhere such a frame can step over
 /// the guard, as the documentation says.
-pub fn a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed() -> Verdict {
-    dies_of_sigsegv(frame_past_the_guard, "a frame larger than the guard")
+pub fn a_frame_larger_than_the_guard_faults_where_frames_are_probed() -> Verdict {
+    dies_of_sigsegv(stack::DEFAULT_GUARD_SIZE, one_frame::<PAST_THE_GUARD>, "a frame larger than the guard")
 }
 
-extern "C" fn no_guard_asked(_: *mut c_void) -> c_int {
-    thread_over_a_neighbour(0, || small_frames(STACK_SIZE + stack::GUARD_GRANULE / 2))
-}
-
-pub fn a_thread_asking_for_a_zero_guard_still_faults_on_one_granule() -> Verdict {
-    dies_of_sigsegv(no_guard_asked, "small frames half a granule past the stack, guard_size(0)")
+/// What `thread::Builder::guard_size(0)` asks `Stack::with_guard` for.
+pub fn a_stack_asked_for_a_zero_guard_still_faults_on_one_granule() -> Verdict {
+    dies_of_sigsegv(0, || small_frames(STACK_SIZE + stack::GUARD_GRANULE / 2), "small frames half a granule past the stack, guard 0")
 }

@@ -125,7 +125,7 @@ fn run_cases(args: &freeclone::rt::Args, first_filter: usize) -> i32 {
         &[]
     };
     let probed_frames: &[harness::Case] = if freeclone::stack::FRAMES_ARE_PROBED {
-        &[("a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed", guard::a_thread_frame_larger_than_the_guard_faults_where_frames_are_probed)]
+        &[("a_frame_larger_than_the_guard_faults_where_frames_are_probed", guard::a_frame_larger_than_the_guard_faults_where_frames_are_probed)]
     } else {
         &[]
     };
@@ -249,8 +249,8 @@ const CASES: &[harness::Case] = &[
     ("a_stack_too_small_for_the_closure_is_einval", threads::a_stack_too_small_for_the_closure_is_einval),
     ("a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard", threads::a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard),
     ("a_thread_overflowing_its_stack_ends_its_process_with_sigsegv", threads::a_thread_overflowing_its_stack_ends_its_process_with_sigsegv),
-    ("a_thread_with_a_160_kib_frame_faults_on_the_default_guard", guard::a_thread_with_a_160_kib_frame_faults_on_the_default_guard),
-    ("a_thread_asking_for_a_zero_guard_still_faults_on_one_granule", guard::a_thread_asking_for_a_zero_guard_still_faults_on_one_granule),
+    ("a_160_kib_frame_on_a_64_kib_stack_faults_on_the_default_guard", guard::a_160_kib_frame_on_a_64_kib_stack_faults_on_the_default_guard),
+    ("a_stack_asked_for_a_zero_guard_still_faults_on_one_granule", guard::a_stack_asked_for_a_zero_guard_still_faults_on_one_granule),
     ("dropping_a_join_handle_waits_for_the_thread", threads::dropping_a_join_handle_waits_for_the_thread),
     ("threads_run_one_after_another_on_a_static_stack_given_back_by_join", threads::threads_run_one_after_another_on_a_static_stack_given_back_by_join),
 ];
