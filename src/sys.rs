@@ -1308,6 +1308,10 @@ pub fn getuid() -> u32 {
 /// `setuid(2)` with a 32-bit `uid` on every architecture (i386 and arm: `setuid32`, so
 /// an ID above 65535 is never cut to its low 16 bits). Changing from root to another
 /// user drops every capability. `EINVAL` for `u32::MAX` (-1, "no ID").
+///
+/// The system call changes the calling thread's credentials only (POSIX's `setuid`, as
+/// glibc implements it, signals every thread to change theirs): in a program with other
+/// threads, drop privileges in each of them, or through the C library.
 pub fn setuid(uid: u32) -> Result<(), Errno> {
     check(unsafe { arch::syscall1(arch::NR_SETUID as usize, uid as usize) }).map(drop)
 }
@@ -1320,7 +1324,7 @@ pub fn getgid() -> u32 {
 
 /// `setgid(2)` with a 32-bit `gid` on every architecture, as [`setuid`]. A process
 /// dropping root sets its group first: after `setuid` it may no longer. `EINVAL` for
-/// `u32::MAX`.
+/// `u32::MAX`. Like [`setuid`], it changes the calling thread only.
 pub fn setgid(gid: u32) -> Result<(), Errno> {
     check(unsafe { arch::syscall1(arch::NR_SETGID as usize, gid as usize) }).map(drop)
 }
