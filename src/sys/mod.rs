@@ -52,6 +52,7 @@ fn c_path_or_null(string: Option<&CStr>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::ffi::c_char;
 
     #[test]
     fn c_str_array_accepts_only_slices_ending_in_null() {
