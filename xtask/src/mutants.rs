@@ -1168,8 +1168,8 @@ quick = true
             let count = mutants.iter().filter(|mutant| mutant.file.starts_with(&format!("arch/{folder}/"))).count();
             assert!(count >= 3, "arch/{folder} has {count} mutants, fewer than 3");
         }
-        for file in ["src/lib.rs", "src/errno.rs", "src/sys.rs", "src/stack.rs", "src/rt.rs"] {
-            assert!(mutants.iter().any(|mutant| mutant.file == file), "no mutant of {file}");
+        for file in ["src/lib.rs", "src/errno.rs", "src/sys/", "src/stack.rs", "src/rt.rs"] {
+            assert!(mutants.iter().any(|mutant| mutant.file.starts_with(file)), "no mutant of {file}");
         }
     }
 
