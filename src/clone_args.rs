@@ -8,10 +8,10 @@ use core::mem::MaybeUninit;
 use linux_raw_sys::general as kernel;
 
 use crate::flags::{CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_SETTLS};
-use crate::pid_t;
+use crate::types::pid_t;
 use crate::tls::TlsArgument;
 
-/// The kernel's `struct clone_args`, as [`sys::clone3_raw`](crate::sys::clone3_raw)
+/// The kernel's `struct clone_args`, as [`clone3_raw`](crate::clone::clone3_raw)
 /// takes it: eleven `u64` fields, pointers and descriptors widened to 64 bits.
 pub type RawCloneArgs = kernel::clone_args;
 

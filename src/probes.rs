@@ -3,7 +3,8 @@
 
 use core::ffi::c_void;
 
-use crate::{CloneFn, arch};
+use crate::clone::CloneFn;
+use crate::arch;
 
 /// What [`entry_probe`] saw at the first instruction of a child's `fn`.
 #[repr(C)]

@@ -34,7 +34,9 @@ use crate::flags::{
 use crate::signal::{SIGCHLD, SIGKILL, SIGSTOP};
 use crate::stack::Stack;
 use crate::sys::{self, CStrArray, SignalDisposition, SignalSet};
-use crate::{CloneArgs, Errno, pid_t};
+use crate::clone_args::CloneArgs;
+use crate::errno::Errno;
+use crate::types::pid_t;
 
 /// How a child ended, from its raw wait status (the `status` of `wait4(2)`): an exit
 /// status, or the signal that killed it.
@@ -416,7 +418,7 @@ impl Builder {
         // SAFETY: no stack and no CLONE_VM (refused): the child runs `run_closure` on
         // its copy of this stack, where `arg` points to its copy of `f`. The caller
         // promises that `f` may run there.
-        let result = unsafe { crate::clone3(&args, run_closure::<F>, (&raw mut f).cast()) };
+        let result = unsafe { crate::clone::clone3(&args, run_closure::<F>, (&raw mut f).cast()) };
         // SAFETY: the parent's copy of `f`, never used again; the child took its own.
         unsafe { ManuallyDrop::drop(&mut f) };
         result.map(|pid| Child::new(pid, pidfd))
@@ -653,7 +655,7 @@ impl<'a> Exec<'a> {
         // then; where it does not, the child has its own copy of the stack). It reads
         // `child`, which outlives the call too, and shares nothing else it could break
         // (see `Exec`).
-        let result = unsafe { crate::clone3(&args, exec_child, (&raw const child).cast_mut().cast()) };
+        let result = unsafe { crate::clone::clone3(&args, exec_child, (&raw const child).cast_mut().cast()) };
         let _ = sys::sigprocmask(sys::SIG_SETMASK, &caller_mask);
         let pid = match result {
             Ok(pid) => pid,

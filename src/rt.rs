@@ -238,13 +238,13 @@ pub fn is_process_one() -> bool {
 /// has an ordinary parent, as `CLONE_PARENT` requires) and reaps every child that ends
 /// meanwhile, orphans re-parented to PID 1 included, until none is left. Returns
 /// `work`'s exit status (128 + the signal number if a signal ended it), or the
-/// [`Errno`](crate::Errno) of a failed fork.
+/// [`Errno`](crate::errno::Errno) of a failed fork.
 ///
 /// It takes the [`Runtime`] because the child is a raw fork: in a program with a C
 /// library and other threads, `work` could find the allocator's locks held and its
 /// heap half-updated by a thread that does not exist in the child. Under freeclone's
 /// own runtime there is no such hidden state.
-pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::Errno> {
+pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::errno::Errno> {
     // A fork-like raw clone: the child returns here with Ok(0), on a copy of this stack.
     let worker = unsafe {
         sys::clone(crate::signal::SIGCHLD, core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
@@ -262,7 +262,7 @@ pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::
                     (None, None) => 255,
                 };
             }
-            Ok(_) | Err(crate::Errno::EINTR) => {}
+            Ok(_) | Err(crate::errno::Errno::EINTR) => {}
             Err(_) => return Ok(result), // ECHILD: nobody is left
         }
     }
@@ -274,9 +274,9 @@ pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::
 /// Refuses with `EPERM`, without calling `reboot(2)`, when this process is not PID 1:
 /// the same program may run under qemu-user or natively as root, where the call would
 /// reach the host's kernel and power the host off.
-pub fn power_off() -> crate::Errno {
+pub fn power_off() -> crate::errno::Errno {
     if !is_process_one() {
-        return crate::Errno::EPERM;
+        return crate::errno::Errno::EPERM;
     }
     sys::sync();
     match unsafe { sys::reboot_power_off() } {

@@ -3,7 +3,9 @@
 
 use core::mem::MaybeUninit;
 
-use crate::{Errno, arch, sys};
+use crate::arch;
+use crate::errno::Errno;
+use crate::sys;
 
 /// The alignment of the child's stack top that the architecture's ABI requires at a
 /// call: [`clone`](crate::clone) aligns `child_stack` down to it.
@@ -26,6 +28,24 @@ pub const MIN_SIZE: usize = CHILD_FRAME_SIZE.next_multiple_of(ALIGNMENT) + ALIGN
 /// `top` aligned down to [`ALIGNMENT`] (provenance kept).
 pub fn align_down(top: *mut u8) -> *mut u8 {
     top.wrapping_sub(top as usize % ALIGNMENT)
+}
+
+/// The top a wrapper runs a child on, for the stack area `base..base + size`: its end
+/// aligned down to [`ALIGNMENT`], if at least [`MIN_SIZE`] bytes are left below it.
+///
+/// # Errors
+/// [`Errno::EINVAL`] for a null `base`, or an area that holds less than [`MIN_SIZE`]
+/// bytes once its top is aligned (a size that wraps around the address space included).
+pub fn usable_top(base: *mut u8, size: usize) -> Result<*mut u8, Errno> {
+    if base.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    let top = align_down(base.wrapping_add(size));
+    // A size that wraps around the address space leaves nothing usable either.
+    if (top as usize).saturating_sub(base as usize) < MIN_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    Ok(top)
 }
 
 const _: () = assert!(ALIGNMENT.is_power_of_two());

@@ -44,7 +44,10 @@ use crate::flags::{
     CLONE_VM,
 };
 use crate::stack::{self, Stack};
-use crate::{CloneArgs, Errno, pid_t, sys};
+use crate::clone_args::CloneArgs;
+use crate::errno::Errno;
+use crate::types::pid_t;
+use crate::sys;
 
 /// The flags of a thread, as glibc's `pthread_create` asks for them (without the TLS,
 /// which freeclone's threads do not have).
@@ -350,7 +353,7 @@ impl Builder {
             .checked_sub(packet_size)
             .map(|at| at & !(packet_align - 1));
         let Some(packet_at) =
-            packet_at.filter(|&at| at >= bottom && at - bottom >= stack::MIN_SIZE)
+            packet_at.filter(|&at| at >= bottom)
         else {
             return Err(Errno::EINVAL);
         };
@@ -380,7 +383,7 @@ impl Builder {
             // SAFETY: `run::<F, T>` takes exactly the packet that `arg` points to; the
             // stack outlives the thread (the handle waits for ctid before unmapping); the
             // caller vouches for the program.
-            unsafe { crate::clone3(&args, run::<F, T>, packet.cast()) }
+            unsafe { crate::clone::clone3(&args, run::<F, T>, packet.cast()) }
         };
         match tid {
             Ok(tid) => Ok(JoinHandle {

@@ -37,7 +37,7 @@
 use core::ffi::{c_char, c_int, c_void};
 use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 
-use freeclone::{CloneFn, Errno, RawCloneArgs, pid_t, sys};
+use freeclone::{CloneFn, Errno, Fallback, RawCloneArgs, pid_t, sys};
 
 /// `int (*fn)(void *)`, which C may pass as NULL.
 type CFn = Option<CloneFn>;
@@ -294,14 +294,12 @@ fn do_clone2(
     result
 }
 
-fn do_clone3(name: &str, fallback: bool, args: *mut RawCloneArgs, size: usize, f: CFn, arg: *mut c_void) -> Result<pid_t, Errno> {
+fn do_clone3(name: &str, fallback: Fallback, args: *mut RawCloneArgs, size: usize, f: CFn, arg: *mut c_void) -> Result<pid_t, Errno> {
     freeclone_capi_calls.fetch_add(1, Ordering::Relaxed);
     let result = match f {
         None => Err(Errno::EINVAL),
         // SAFETY: as in `do_clone`, with `args` pointing to `size` bytes.
-        Some(f) if fallback => unsafe { freeclone::raw_clone3_or_clone(args, size, f, arg) },
-        // SAFETY: the same.
-        Some(f) => unsafe { freeclone::raw_clone3(args, size, f, arg) },
+        Some(f) => unsafe { freeclone::clone3_raw(args, size, f, arg, fallback) },
     };
     // SAFETY: read only when the caller passed a structure (its first field is flags).
     let flags = if args.is_null() { 0 } else { unsafe { core::ptr::read_volatile(args.cast::<u64>()) } };
@@ -353,7 +351,7 @@ pub unsafe extern "C" fn __clone2(
 /// flags; otherwise as [`clone`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn __clone3(cl_args: *mut RawCloneArgs, size: usize, f: CFn, arg: *mut c_void) -> c_int {
-    with_errno(do_clone3("__clone3", false, cl_args, size, f, arg))
+    with_errno(do_clone3("__clone3", Fallback::None, cl_args, size, f, arg))
 }
 
 /// [`__clone3`] with the fallback of glibc's `__clone_internal`: where the kernel
@@ -364,7 +362,7 @@ pub unsafe extern "C" fn __clone3(cl_args: *mut RawCloneArgs, size: usize, f: CF
 /// As [`__clone3`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clone3(cl_args: *mut RawCloneArgs, size: usize, f: CFn, arg: *mut c_void) -> c_int {
-    with_errno(do_clone3("clone3", true, cl_args, size, f, arg))
+    with_errno(do_clone3("clone3", Fallback::Clone, cl_args, size, f, arg))
 }
 
 /// [`clone`] for programs without a C library: returns the TID or `-errno`, and touches
@@ -398,7 +396,7 @@ pub unsafe extern "C" fn freeclone_clone2_raw(
 /// As [`__clone3`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn freeclone_clone3_raw(cl_args: *mut RawCloneArgs, size: usize, f: CFn, arg: *mut c_void) -> c_int {
-    negated(do_clone3("freeclone_clone3_raw", true, cl_args, size, f, arg))
+    negated(do_clone3("freeclone_clone3_raw", Fallback::Clone, cl_args, size, f, arg))
 }
 
 #[panic_handler]

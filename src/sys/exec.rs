@@ -6,7 +6,8 @@ use core::marker::PhantomData;
 use linux_raw_sys::general as kernel;
 
 use super::{c_path, check};
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// One entry of an [`execve`] argument or environment array: a thin pointer to a C
 /// string that lives at least `'a`, or the null terminator [`CStrPtr::NULL`]. It has

@@ -7,7 +7,8 @@ use linux_raw_sys::general as kernel;
 
 use super::{c_path, check};
 use super::signal::SignalSet;
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// `pipe2`/`open` flag: close the descriptor on `execve`.
 pub const O_CLOEXEC: c_int = kernel::O_CLOEXEC as c_int;

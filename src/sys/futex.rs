@@ -5,7 +5,8 @@ use core::sync::atomic::AtomicI32;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// `futex(FUTEX_WAIT)`: sleeps while `word` holds `expected`, until a wake on it
 /// (shared futex: the kind `CLONE_CHILD_CLEARTID` wakes). Returns `EAGAIN` at once if

@@ -5,7 +5,8 @@ use core::ffi::c_int;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// `mmap` protection: readable.
 pub const PROT_READ: c_int = kernel::PROT_READ as c_int;

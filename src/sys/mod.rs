@@ -8,7 +8,7 @@
 use core::ffi::CStr;
 
 
-use crate::Errno;
+use crate::errno::Errno;
 
 mod raw;
 pub use raw::*;

@@ -6,7 +6,8 @@ use core::ffi::{CStr, c_int};
 use linux_raw_sys::general as kernel;
 
 use super::{c_path, c_path_or_null, check};
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// [`mount`] flag: mount read-only.
 pub const MS_RDONLY: usize = kernel::MS_RDONLY as usize;

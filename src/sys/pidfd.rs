@@ -5,7 +5,9 @@ use core::ffi::c_int;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch, pid_t};
+use crate::errno::Errno;
+use crate::arch;
+use crate::types::pid_t;
 
 /// [`pidfd_open`] flag: the descriptor is non-blocking ([`waitid`](super::waitid) on a live process
 /// answers `EAGAIN` instead of waiting).

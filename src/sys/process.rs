@@ -6,7 +6,11 @@ use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{CloneArgs, Errno, RawCloneArgs, arch, pid_t};
+use crate::clone_args::CloneArgs;
+use crate::errno::Errno;
+use crate::clone_args::RawCloneArgs;
+use crate::arch;
+use crate::types::pid_t;
 
 /// The raw `clone` system call, in the manual's portable argument order; the
 /// architecture's own kernel order (x86_64 and s390x differ) is handled inside.
@@ -76,21 +80,8 @@ pub unsafe fn clone(
 /// - `CLONE_SETTLS`' thread pointer must be one the child's code can live with.
 ///   (Every pointer in `args` is valid: [`CloneArgs`] borrows what it points to.)
 pub unsafe fn clone3(args: &CloneArgs<'_>) -> Result<pid_t, Errno> {
-    unsafe { clone3_raw(args.as_raw(), args.size()) }
-}
-
-/// The `clone3()` system call with any `size`, for what [`CloneArgs`] does not build:
-/// a size other than a published version's, or values a typed field cannot hold. The
-/// kernel accepts sizes from [`CLONE_ARGS_SIZE_VER0`](crate::CLONE_ARGS_SIZE_VER0) up to
-/// a page, reads what it knows and requires the rest to be zero; less is `EINVAL`,
-/// more than a page or a non-zero byte it does not know `E2BIG`.
-///
-/// # Safety
-/// As [`clone3`]; in addition `args` must point to `size` readable bytes, and every
-/// pointer in them must be valid for what the flags make the kernel do with it.
-pub unsafe fn clone3_raw(args: *const RawCloneArgs, size: usize) -> Result<pid_t, Errno> {
     let nr = kernel::__NR_clone3 as usize;
-    check(unsafe { arch::syscall2(nr, args as usize, size) }).map(|pid| pid as pid_t)
+    check(unsafe { arch::syscall2(nr, args.as_raw() as *const RawCloneArgs as usize, args.size()) }).map(|pid| pid as pid_t)
 }
 
 /// `exit(2)`: ends the calling thread with `status`, without unwinding and without

@@ -5,7 +5,7 @@
 use crate::arch;
 
 /// Issues system call `nr` with no arguments and returns the raw result: a value, or
-/// -errno in `-4095..=-1` on every architecture (see [`Errno::from_syscall_return`](crate::Errno::from_syscall_return)).
+/// -errno in `-4095..=-1` on every architecture (see [`Errno::from_syscall_return`](crate::errno::Errno::from_syscall_return)).
 ///
 /// # Safety
 /// The system call must be safe to make: anything the kernel may do with it (ending

@@ -4,7 +4,8 @@
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`: from now on `execve` grants no privileges
 /// (set-user-ID bits, file capabilities) to this thread and its descendants. An

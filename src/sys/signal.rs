@@ -5,7 +5,9 @@ use core::ffi::c_int;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch, pid_t};
+use crate::errno::Errno;
+use crate::arch;
+use crate::types::pid_t;
 
 /// `rt_sigprocmask` how: add to the blocked set.
 pub const SIG_BLOCK: c_int = kernel::SIG_BLOCK as c_int;

@@ -5,7 +5,8 @@ use core::ffi::CStr;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch};
+use crate::errno::Errno;
+use crate::arch;
 
 /// What `uname(2)` tells: the kernel's `struct new_utsname`, six NUL-terminated fields
 /// of at most 64 bytes, each read as a [`CStr`].

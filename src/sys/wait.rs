@@ -5,7 +5,9 @@ use core::ffi::c_int;
 use linux_raw_sys::general as kernel;
 
 use super::check;
-use crate::{Errno, arch, pid_t};
+use crate::errno::Errno;
+use crate::arch;
+use crate::types::pid_t;
 
 /// `wait4` option: return at once if no child has changed state.
 pub const WNOHANG: c_int = kernel::WNOHANG as c_int;

@@ -16,7 +16,8 @@ use core::sync::atomic::AtomicI32;
 use crate::process::{Action, Builder, Exec, ExitStatus};
 use crate::stack::{GUARD_GRANULE, Stack};
 use crate::sys::{self, CStrArray, CStrArrayBuf, PollFd, SIGNAL_COUNT};
-use crate::{CloneFlags, Errno};
+use crate::flags::CloneFlags;
+use crate::errno::Errno;
 
 /// The boundaries of `c_int` around a valid range ending at `largest`.
 fn ints(largest: c_int) -> [c_int; 7] {

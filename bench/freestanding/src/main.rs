@@ -287,7 +287,8 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32) {
 /// freeclone's `clone` for comparison.
 fn clone3_threads(rounds: usize, stack: *mut u8, ctid: &AtomicI32) {
     // A null `args` is EFAULT where clone3 exists, ENOSYS where it does not.
-    if unsafe { sys::clone3_raw(core::ptr::null(), freeclone::CLONE_ARGS_SIZE_VER0) } == Err(freeclone::Errno::ENOSYS) {
+    let nr = kernel::__NR_clone3 as usize;
+    if unsafe { sys::syscall2(nr, 0, freeclone::CLONE_ARGS_SIZE_VER0) } == (-(freeclone::Errno::ENOSYS.raw() as isize)) as usize {
         println!("refused clone3 freeclone clone3 answers ENOSYS here");
         return;
     }

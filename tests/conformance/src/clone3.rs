@@ -12,7 +12,7 @@ use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use freeclone::flags::*;
 use freeclone::signal::{SIGCHLD, SIGUSR1, SIGUSR2};
 use freeclone::sys::{self, SignalDisposition};
-use freeclone::{CLONE_ARGS_SIZE_VER0, CloneArgs, Errno, RawCloneArgs, pid_t};
+use freeclone::{CLONE_ARGS_SIZE_VER0, CloneArgs, Errno, Fallback, RawCloneArgs, pid_t};
 
 use freeclone::probes;
 use freeclone::tls::{TlsArgument, thread_pointer};
@@ -34,19 +34,31 @@ enum Outcome {
     Refused(Errno),
 }
 
-/// Issues clone3 with `args` (or, with `size`, `clone3_raw`); the child runs `child`
+/// Issues the clone3 system call with `args` and `size` (any size, unlike
+/// `sys::clone3`); the child runs `child`
 /// and exits with its value. A child is waited for with `__WALL`, whatever its exit
 /// signal. ENOSYS is the qemu-user skip.
 fn call(args: *const RawCloneArgs, size: usize, child: impl FnOnce() -> c_int) -> Result<Outcome, Failure> {
     // SAFETY: no case passes CLONE_VM without a fresh stack that the child never
     // reaches (see clear_sighand_with_sighand_is_einval); the child leaves through
     // exit_group without returning.
-    match unsafe { sys::clone3_raw(args, size) } {
+    match unsafe { clone3_syscall(args, size) } {
         Ok(0) => sys::exit_group(child()),
         Ok(pid) => Ok(Outcome::Exited { pid, status: wait_exit_status(pid, sys::WALL)? }),
         Err(Errno::ENOSYS) => Err(enosys()),
         Err(errno) => Ok(Outcome::Refused(errno)),
     }
+}
+
+/// The clone3 system call with any `size`: what `sys::clone3` does with a
+/// `CloneArgs`' own size, for the cases on the kernel's size rules.
+///
+/// # Safety
+/// As `sys::clone3`, and `args` must point to `size` readable bytes.
+unsafe fn clone3_syscall(args: *const RawCloneArgs, size: usize) -> Result<pid_t, Errno> {
+    let nr = linux_raw_sys::general::__NR_clone3 as usize;
+    // SAFETY: forwarded from the caller.
+    Errno::from_syscall_return(unsafe { sys::syscall2(nr, args as usize, size) }).map(|pid| pid as pid_t)
 }
 
 /// `call` with a `CloneArgs` and its own size.
@@ -292,7 +304,7 @@ pub fn clone3_clear_sighand_with_sighand_is_einval() -> Verdict {
     args.stack = stack.base() as usize as u64;
     args.stack_size = 64 * 1024;
     // SAFETY: the child, if the kernel made one, would run on `stack` (see above).
-    match unsafe { sys::clone3_raw(&args, CLONE_ARGS_SIZE_VER0) } {
+    match unsafe { clone3_syscall(&args, CLONE_ARGS_SIZE_VER0) } {
         Err(Errno::EINVAL) => Ok(()),
         Err(Errno::ENOSYS) => Err(enosys()),
         Err(Errno::EFAULT) => Err(fail!("CLONE_SIGHAND | CLONE_CLEAR_SIGHAND got as far as storing the pidfd (EFAULT)")),
@@ -551,7 +563,7 @@ pub fn clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys() -> Ve
     let raw_answer = {
         let args = CloneArgs::new().exit_signal(SIGCHLD);
         // A size below VER0: any kernel with clone3 answers EINVAL without a child.
-        unsafe { sys::clone3_raw(args.as_raw(), 8) }
+        unsafe { clone3_syscall(args.as_raw(), 8) }
     };
     let stack = MappedStack::new(crate::STACK_SIZE)?;
     let taken = [1];
@@ -797,7 +809,7 @@ const FALLBACK_PIDFD_WRONG: c_int = 9;
 /// qemu-user; elsewhere with a seccomp filter: load the number, compare with
 /// clone3's, return ERRNO(ENOSYS), else allow), then checks the fallback.
 extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
-    if !matches!(unsafe { sys::clone3_raw(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
+    if !matches!(unsafe { clone3_syscall(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
         // A kernel with clone3: hide it. (The probe child above, if any, exited at once.)
         let program = [
             sys::SockFilter { code: sys::BPF_LD_W_ABS, jt: 0, jf: 0, k: 0 },
@@ -809,7 +821,7 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
         if sys::set_no_new_privs().is_err() || unsafe { sys::seccomp_set_mode_filter(&program) }.is_err() {
             return FILTER_NOT_INSTALLED;
         }
-        if !matches!(unsafe { sys::clone3_raw(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
+        if !matches!(unsafe { clone3_syscall(CloneArgs::new().exit_signal(SIGCHLD).as_raw(), CLONE_ARGS_SIZE_VER0) }, Err(Errno::ENOSYS)) {
             return RAW_CLONE3_NOT_ENOSYS;
         }
     }
@@ -882,18 +894,19 @@ pub fn clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express()
     }
 }
 
-/// The C ABI's `clone3` (`raw_clone3_or_clone`) falls back to clone only on ENOSYS:
+/// `clone3_raw` with `Fallback::Clone` (the C ABI's `clone3`) falls back to clone only
+/// on ENOSYS:
 /// clone3 refuses `CLONE_DETACHED` with EINVAL while clone ignores it, so a fallback on
 /// any error would turn this refusal into a child.
-pub fn raw_clone3_or_clone_passes_einval_through_and_creates_no_child() -> Verdict {
+pub fn clone3_raw_falling_back_passes_einval_through_and_creates_no_child() -> Verdict {
     // Where clone3 itself is missing the fallback is the right answer: skip there.
-    if let Err(Errno::ENOSYS) = unsafe { sys::clone3_raw(core::ptr::null(), 0) } {
+    if let Err(Errno::ENOSYS) = unsafe { clone3_syscall(core::ptr::null(), 0) } {
         return Err(enosys());
     }
     let stack = MappedStack::new(crate::STACK_SIZE)?;
     let args = CloneArgs::new().clone_flags(CLONE_DETACHED).exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
     // SAFETY: the child, if a wrong fallback made one, runs on `stack` in a copy of memory.
-    match unsafe { freeclone::raw_clone3_or_clone(args.as_raw(), args.size(), return_arg_as_status, 9 as *mut c_void) } {
+    match unsafe { freeclone::clone3_raw(args.as_raw(), args.size(), return_arg_as_status, 9 as *mut c_void, Fallback::Clone) } {
         Err(Errno::EINVAL) => match sys::wait4(-1, sys::WNOHANG | sys::WALL) {
             Err(Errno::ECHILD) => Ok(()),
             other => Err(fail!("EINVAL came back, but a child exists: wait4 gave {other:?}")),

@@ -240,7 +240,7 @@ const CASES: &[harness::Case] = &[
     ("clone3_stack_too_small_is_einval_and_creates_no_child", clone3::clone3_stack_too_small_is_einval_and_creates_no_child),
     ("clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys", clone3::clone3_passes_kernel_errors_through_and_falls_back_only_on_enosys),
     ("clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express", clone3::clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express),
-    ("raw_clone3_or_clone_passes_einval_through_and_creates_no_child", clone3::raw_clone3_or_clone_passes_einval_through_and_creates_no_child),
+    ("clone3_raw_falling_back_passes_einval_through_and_creates_no_child", clone3::clone3_raw_falling_back_passes_einval_through_and_creates_no_child),
     ("join_returns_the_closures_value", threads::join_returns_the_closures_value),
     ("a_closures_captured_values_arrive_intact_in_the_thread", threads::a_closures_captured_values_arrive_intact_in_the_thread),
     ("threads_share_memory_and_the_process", threads::threads_share_memory_and_the_process),
