@@ -7,6 +7,7 @@ use core::mem::MaybeUninit;
 
 use linux_raw_sys::general as kernel;
 
+use crate::fd::BorrowedFd;
 use crate::flags::{CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_SETTLS};
 use crate::types::pid_t;
 use crate::tls::TlsArgument;
@@ -50,7 +51,7 @@ const _: () = assert!(core::mem::size_of::<RawCloneArgs>() == CLONE_ARGS_SIZE_VE
 /// assert_eq!(args.as_raw().exit_signal, SIGCHLD as u64);
 /// let set_tid = [1, 42];
 /// assert_eq!(CloneArgs::new().set_tid(&set_tid).size(), 80);
-/// assert_eq!(CloneArgs::new().cgroup(3).size(), 88);
+/// assert_eq!(CloneArgs::new().cgroup(freeclone::fd::STDIN).size(), 88);
 /// ```
 /// It is neither `Copy` nor `Clone`: it holds `&mut` borrows the kernel writes through.
 pub struct CloneArgs<'a> {
@@ -194,8 +195,8 @@ impl<'a> CloneArgs<'a> {
     /// in the version 2 cgroup whose directory `cgroup_fd` refers to (opened
     /// `O_RDONLY` or `O_PATH`). A descriptor is not a pointer: a wrong one is only an
     /// error (`EBADF`; a negative one `EINVAL`).
-    pub const fn cgroup(mut self, cgroup_fd: c_int) -> Self {
-        self.raw.cgroup = cgroup_fd as u32 as u64;
+    pub const fn cgroup(mut self, cgroup_fd: BorrowedFd<'a>) -> Self {
+        self.raw.cgroup = cgroup_fd.as_raw_fd() as u32 as u64;
         self.raw.flags |= CLONE_INTO_CGROUP;
         self.cgroup_set = true;
         self
@@ -265,7 +266,7 @@ mod tests {
         assert_eq!(everything_of_version_0.size(), 64);
         assert_eq!(CloneArgs::new().set_tid(&[]).size(), 64);
         assert_eq!(CloneArgs::new().set_tid(&[1]).size(), 80);
-        assert_eq!(CloneArgs::new().set_tid(&[1]).cgroup(0).size(), 88);
+        assert_eq!(CloneArgs::new().set_tid(&[1]).cgroup(crate::fd::STDIN).size(), 88);
         assert_eq!(CloneArgs::new().flags(CLONE_INTO_CGROUP).size(), 88);
     }
 
@@ -283,7 +284,7 @@ mod tests {
             .exit_signal(-1)
             .stack(&mut stack)
             .set_tid(&set_tid)
-            .cgroup(-1)
+            .cgroup(unsafe { crate::fd::BorrowedFd::borrow_raw(-1) })
             .clone_flags(crate::flags::CLONE_IO);
         let raw = *args.as_raw();
         assert_eq!((raw.pidfd, raw.parent_tid, raw.child_tid), (pidfd_at, ptid_at, ctid_at));

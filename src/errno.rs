@@ -67,6 +67,15 @@ impl fmt::Display for Errno {
 /// So that `?` turns an `Errno` into `Box<dyn Error>` in std programs.
 impl core::error::Error for Errno {}
 
+/// With feature `std`: the same error as std reports it (`io::Error::from_raw_os_error`),
+/// so `?` works in functions returning `io::Result`.
+#[cfg(feature = "std")]
+impl From<Errno> for std::io::Error {
+    fn from(errno: Errno) -> Self {
+        std::io::Error::from_raw_os_error(errno.0)
+    }
+}
+
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

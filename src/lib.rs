@@ -47,11 +47,17 @@
 //!   `entry!`). Additive: a std program with `rt` enabled somewhere in its dependency
 //!   graph still builds; only `entry!` takes a program over.
 //! - `probes`: register snapshots used by the conformance program (the `probes` module).
+//! - `std`: `From<Errno> for std::io::Error` (and for
+//!   [`process::SpawnError`]), and conversions between [`fd`]'s descriptors and
+//!   `std::os::fd`'s. Additive; the crate stays `no_std` without it.
 
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(any(target_arch = "mips", target_arch = "mips64"), feature(asm_experimental_arch))]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 // The architecture dispatch: the only place that names a target architecture.
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64/mod.rs")]
@@ -96,6 +102,7 @@ struct ReadmeExamples;
 mod clone;
 mod clone_args;
 mod errno;
+pub mod fd;
 #[cfg(test)]
 #[path = "tests/integer_boundaries.rs"]
 mod integer_boundaries;

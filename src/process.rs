@@ -36,6 +36,8 @@ use crate::stack::Stack;
 use crate::sys::{self, CStrArray, SignalDisposition, SignalSet};
 use crate::clone_args::CloneArgs;
 use crate::errno::Errno;
+use crate::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use crate::sys::close_raw;
 use crate::types::pid_t;
 
 /// How a child ended, from its raw wait status (the `status` of `wait4(2)`): an exit
@@ -113,14 +115,17 @@ impl fmt::Display for ExitStatus {
 #[derive(Debug)]
 pub struct Child {
     pid: pid_t,
-    /// The PID file descriptor, owned; -1 without one.
-    pidfd: c_int,
+    /// The PID file descriptor, if asked for.
+    pidfd: Option<OwnedFd>,
     /// Set once the child has been reaped: its PID may then belong to another process.
     status: Option<ExitStatus>,
 }
 
 impl Child {
-    fn new(pid: pid_t, pidfd: c_int) -> Self {
+    /// A child whose pidfd the kernel stored at `pidfd` (-1: none).
+    fn new(pid: pid_t, pidfd: RawFd) -> Self {
+        // SAFETY: a descriptor the kernel just opened for this caller alone.
+        let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
         Child { pid, pidfd, status: None }
     }
 
@@ -132,9 +137,9 @@ impl Child {
     /// The child's PID file descriptor, if it was started with
     /// [`pidfd(true)`](Builder::pidfd): borrowed, for `poll` (readable once the child
     /// has ended), `setns` or `waitid(P_PIDFD)`. The `Child` owns it and closes it on
-    /// drop: do not close it yourself.
-    pub fn pidfd(&self) -> Option<c_int> {
-        (self.pidfd >= 0).then_some(self.pidfd)
+    /// drop.
+    pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
+        self.pidfd.as_ref().map(AsFd::as_fd)
     }
 
     /// Waits for the child to end and reaps it. A second call returns the same status
@@ -197,16 +202,6 @@ impl Child {
     }
 }
 
-impl Drop for Child {
-    /// Closes the PID file descriptor; the child goes on (see [`Child`]).
-    fn drop(&mut self) {
-        if self.pidfd >= 0 {
-            // SAFETY: the Child owns its pidfd, and nothing uses it after this.
-            let _ = unsafe { sys::close(self.pidfd) };
-        }
-    }
-}
-
 /// Flags [`Builder`] refuses (`EINVAL`, before any system call), each because it would
 /// make the child share what a child with its own copy of memory must not:
 /// - `CLONE_VM`: the child would run on, and write into, the caller's memory while the
@@ -256,20 +251,20 @@ pub const EXEC_REFUSED_FLAGS: u64 = REFUSED_FLAGS | (CLONE_FS | CLONE_PARENT) as
 /// where the kernel has no clone3 (the PID file descriptor then comes through clone's
 /// `ptid`); what `clone` cannot express is `EINVAL` there.
 #[derive(Copy, Clone, Debug)]
-pub struct Builder {
+pub struct Builder<'fd> {
     flags: u64,
     exit_signal: c_int,
     pidfd: bool,
-    cgroup: Option<c_int>,
+    cgroup: Option<BorrowedFd<'fd>>,
 }
 
-impl Default for Builder {
+impl Default for Builder<'_> {
     fn default() -> Self {
         Builder::new()
     }
 }
 
-impl Builder {
+impl<'fd> Builder<'fd> {
     /// No flags, exit signal `SIGCHLD`, no PID file descriptor.
     pub const fn new() -> Self {
         Builder { flags: 0, exit_signal: SIGCHLD, pidfd: false, cgroup: None }
@@ -312,7 +307,7 @@ impl Builder {
 
     /// Creates the child in the cgroup v2 directory `cgroup_fd` refers to
     /// (`CLONE_INTO_CGROUP`, Linux 5.7; clone3 only: `EINVAL` where clone3 is missing).
-    pub const fn cgroup(mut self, cgroup_fd: c_int) -> Self {
+    pub const fn cgroup(mut self, cgroup_fd: BorrowedFd<'fd>) -> Self {
         self.cgroup = Some(cgroup_fd);
         self
     }
@@ -323,7 +318,10 @@ impl Builder {
     }
 
     /// The clone3 arguments, with the pidfd written to `pidfd` if asked for.
-    fn clone_args<'a>(&self, pidfd: &'a mut c_int) -> CloneArgs<'a> {
+    fn clone_args<'a>(&self, pidfd: &'a mut RawFd) -> CloneArgs<'a>
+    where
+        'fd: 'a,
+    {
         let mut args = CloneArgs::new().flags(self.flags).exit_signal(self.exit_signal);
         if self.pidfd {
             args = args.pidfd(pidfd);
@@ -413,7 +411,7 @@ impl Builder {
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(self, f: F) -> Result<Child, Errno> {
         self.check(REFUSED_FLAGS)?;
         let mut f = ManuallyDrop::new(f);
-        let mut pidfd: c_int = -1;
+        let mut pidfd: RawFd = -1;
         let args = self.clone_args(&mut pidfd);
         // SAFETY: no stack and no CLONE_VM (refused): the child runs `run_closure` on
         // its copy of this stack, where `arg` points to its copy of `f`. The caller
@@ -444,13 +442,13 @@ pub enum Action<'a> {
     /// `posix_spawn_file_actions_adddup2` does, so a descriptor opened with
     /// `O_CLOEXEC` is passed on.
     Dup2 {
-        /// The descriptor to copy.
-        from: c_int,
+        /// The caller's descriptor to copy.
+        from: BorrowedFd<'a>,
         /// The number it gets in the child.
-        to: c_int,
+        to: RawFd,
     },
-    /// `close(fd)`; a descriptor that is not open is `EBADF`.
-    Close(c_int),
+    /// `close(fd)` of the child's descriptor `fd`; one that is not open is `EBADF`.
+    Close(RawFd),
     /// `chdir(path)`.
     Chdir(&'a CStr),
     /// `setsid()`: a new session and process group, no controlling terminal.
@@ -461,9 +459,9 @@ pub enum Action<'a> {
 
 impl Action<'_> {
     /// Whether the action names descriptor `fd` (as source, target or the one closed).
-    fn names(&self, fd: c_int) -> bool {
+    fn names(&self, fd: RawFd) -> bool {
         match *self {
-            Action::Dup2 { from, to } => from == fd || to == fd,
+            Action::Dup2 { from, to } => from.as_raw_fd() == fd || to == fd,
             Action::Close(closed) => closed == fd,
             Action::Chdir(_) | Action::Setsid | Action::Setpgid(_) => false,
         }
@@ -471,12 +469,12 @@ impl Action<'_> {
 
     fn apply(&self) -> Result<(), Errno> {
         match *self {
-            Action::Dup2 { from, to } if from == to => sys::fcntl_setfd(from, 0),
+            Action::Dup2 { from, to } if from.as_raw_fd() == to => sys::fcntl_setfd(from, 0),
             // SAFETY: in the child's own descriptor table, which nothing owns but this
             // code until execve.
             Action::Dup2 { from, to } => unsafe { sys::dup3(from, to, 0) }.map(drop),
             // SAFETY: as above.
-            Action::Close(fd) => unsafe { sys::close(fd) },
+            Action::Close(fd) => unsafe { close_raw(fd) },
             Action::Chdir(path) => sys::chdir(path),
             Action::Setsid => sys::setsid().map(drop),
             Action::Setpgid(pgid) => sys::setpgid(0, pgid),
@@ -516,11 +514,12 @@ impl Action<'_> {
 /// use freeclone::flags::{CLONE_NEWNS, CLONE_NEWPID};
 /// use freeclone::process::{Action, Builder, Exec};
 /// use freeclone::sys::{self, CStrArrayBuf};
+/// use freeclone::fd::AsFd;
 ///
-/// let [read, write] = sys::pipe2(sys::O_CLOEXEC)?;
+/// let (read, write) = sys::pipe2(sys::O_CLOEXEC)?;
 /// let argv = CStrArrayBuf::new([c"/bin/echo", c"hello"]);
 /// let envp = CStrArrayBuf::new([c"PATH=/bin"]);
-/// let actions = [Action::Dup2 { from: write, to: 1 }, Action::Chdir(c"/")];
+/// let actions = [Action::Dup2 { from: write.as_fd(), to: 1 }, Action::Chdir(c"/")];
 /// let mut child = Exec::new(c"/bin/echo", &argv, &envp)
 ///     .actions(&actions)
 ///     .process(Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWNS).pidfd(true))
@@ -548,7 +547,7 @@ pub struct Exec<'a> {
     actions: &'a [Action<'a>],
     signal_mask: Option<SignalSet>,
     default_signals: Option<SignalSet>,
-    process: Builder,
+    process: Builder<'a>,
 }
 
 /// The child's stack for [`Exec`]: far more than its few frames need (its pages are
@@ -571,9 +570,11 @@ struct ExecChild<'e, 'a> {
     started: AtomicBool,
     /// The errno of the failed step, 0 if the child reached a successful execve.
     errno: AtomicI32,
+    /// The failed step, as [`SpawnStep::encode`] writes it.
+    step: AtomicI32,
     /// The report pipe (read end, write end), or `None` where memory is known to be
     /// shared.
-    report_pipe: Option<[c_int; 2]>,
+    report_pipe: Option<(RawFd, RawFd)>,
 }
 
 impl<'a> Exec<'a> {
@@ -607,7 +608,7 @@ impl<'a> Exec<'a> {
     /// The flags (namespaces), exit signal and PID file descriptor of `builder`;
     /// `CLONE_VM|CLONE_VFORK` are added. Besides [`REFUSED_FLAGS`], `CLONE_FS` and
     /// `CLONE_PARENT` are refused ([`EXEC_REFUSED_FLAGS`]).
-    pub const fn process(mut self, builder: Builder) -> Self {
+    pub const fn process(mut self, builder: Builder<'a>) -> Self {
         self.process = builder;
         self
     }
@@ -616,35 +617,37 @@ impl<'a> Exec<'a> {
     /// with the [`Child`]; see [`Exec`] for how.
     ///
     /// # Errors
-    /// - `EINVAL` for [`EXEC_REFUSED_FLAGS`], before any system call.
-    /// - The first failed action's or `execve`'s `Errno` ([`sys::execve`] lists them:
-    ///   `ENOENT` for a missing path, `EACCES`, `ENOEXEC`, ...); that child has been
+    /// A [`SpawnError`] naming the step that failed and its `Errno`:
+    /// - [`SpawnStep::Clone`]: `EINVAL` for [`EXEC_REFUSED_FLAGS`], before any system
+    ///   call; the clone's (`EPERM` for a namespace without privilege, `EAGAIN`,
+    ///   `ENOMEM`), `mmap`'s for the child's stack, `pipe2`'s.
+    /// - [`SpawnStep::SignalMask`], [`SpawnStep::Action`] (the index of the first
+    ///   failed action) or [`SpawnStep::Execve`] ([`sys::execve`] lists its errors:
+    ///   `ENOENT` for a missing path, `EACCES`, `ENOEXEC`, ...): that child has been
     ///   reaped.
-    /// - The clone's (`EPERM` for a namespace without privilege, `EAGAIN`, `ENOMEM`),
-    ///   and `mmap`'s for the child's stack.
-    pub fn spawn(&self) -> Result<Child, Errno> {
+    pub fn spawn(&self) -> Result<Child, SpawnError> {
+        self.spawn_child().map_err(|errno| SpawnError { step: SpawnStep::Clone, errno })?
+    }
+
+    /// [`spawn`](Exec::spawn): the outer error is the parent's own (the clone step's),
+    /// the inner one the child's report.
+    fn spawn_child(&self) -> Result<Result<Child, SpawnError>, Errno> {
         self.process.check(EXEC_REFUSED_FLAGS)?;
         let mut stack = Stack::new(EXEC_STACK_SIZE)?;
         let report_pipe = match VFORK_SHARES_MEMORY.load(Ordering::Relaxed) {
             SHARED => None,
             _ => Some(sys::pipe2(sys::O_CLOEXEC)?),
         };
-        let caller_mask = sys::sigprocmask(sys::SIG_SETMASK, &sys::full_signal_set());
-        let caller_mask = match caller_mask {
-            Ok(mask) => mask,
-            Err(errno) => {
-                close_all(report_pipe.iter().flatten());
-                return Err(errno);
-            }
-        };
+        let caller_mask = sys::sigprocmask(sys::SIG_SETMASK, &sys::full_signal_set())?;
         let child = ExecChild {
             exec: self,
             caller_mask,
             started: AtomicBool::new(false),
             errno: AtomicI32::new(0),
-            report_pipe,
+            step: AtomicI32::new(0),
+            report_pipe: report_pipe.as_ref().map(|(read, write)| (read.as_raw_fd(), write.as_raw_fd())),
         };
-        let mut pidfd: c_int = -1;
+        let mut pidfd: RawFd = -1;
         let args = self
             .process
             .clone_args(&mut pidfd)
@@ -657,53 +660,36 @@ impl<'a> Exec<'a> {
         // (see `Exec`).
         let result = unsafe { crate::clone::clone3(&args, exec_child, (&raw const child).cast_mut().cast()) };
         let _ = sys::sigprocmask(sys::SIG_SETMASK, &caller_mask);
-        let pid = match result {
-            Ok(pid) => pid,
-            Err(errno) => {
-                close_all(report_pipe.iter().flatten());
-                return Err(errno);
-            }
-        };
-        let errno = match (child.started.load(Ordering::Acquire), report_pipe) {
-            (true, report_pipe) => {
+        let pid = result?;
+        let (step, errno) = match (child.started.load(Ordering::Acquire), report_pipe) {
+            (true, _) => {
                 VFORK_SHARES_MEMORY.store(SHARED, Ordering::Relaxed);
-                close_all(report_pipe.iter().flatten());
-                child.errno.load(Ordering::Acquire)
+                (child.step.load(Ordering::Acquire), child.errno.load(Ordering::Acquire))
             }
             // The child's writes did not reach this memory: it ran in a copy.
-            (false, Some([read, write])) => {
+            (false, Some((read, write))) => {
                 VFORK_SHARES_MEMORY.store(NOT_SHARED, Ordering::Relaxed);
-                close_all([write].iter());
-                let errno = read_report(read);
-                close_all([read].iter());
-                errno
+                drop(write);
+                read_report(read.as_fd())
             }
             // Memory is shared here, yet the child never started: a signal (SIGKILL)
             // ended it first, which its status shows.
-            (false, None) => 0,
+            (false, None) => (0, 0),
         };
         let mut spawned = Child::new(pid, pidfd);
         if errno == 0 {
-            return Ok(spawned);
+            return Ok(Ok(spawned));
         }
         // The child exited after the failure: reap it, leaving no zombie.
         let _ = spawned.wait();
-        Err(Errno::from_raw(errno))
+        Ok(Err(SpawnError { step: SpawnStep::decode(step), errno: Errno::from_raw(errno) }))
     }
 }
 
-/// Closes descriptors this module opened.
-fn close_all<'f>(fds: impl Iterator<Item = &'f c_int>) {
-    for &fd in fds {
-        // SAFETY: pipe ends `Exec::spawn` created and nothing else holds.
-        let _ = unsafe { sys::close(fd) };
-    }
-}
-
-/// Reads the child's report from the pipe: 0 at end of file (its execve closed the
-/// write end), else the errno it sent.
-fn read_report(read: c_int) -> c_int {
-    let mut bytes = [0u8; 4];
+/// Reads the child's report from the pipe: `(0, 0)` at end of file (its execve closed
+/// the write end), else the step and errno it sent.
+fn read_report(read: BorrowedFd<'_>) -> (i32, i32) {
+    let mut bytes = [0u8; 8];
     let mut filled = 0;
     while filled < bytes.len() {
         match sys::read(read, &mut bytes[filled..]) {
@@ -713,7 +699,11 @@ fn read_report(read: c_int) -> c_int {
             Err(_) => break,
         }
     }
-    if filled == bytes.len() { c_int::from_ne_bytes(bytes) } else { 0 }
+    if filled < bytes.len() {
+        return (0, 0);
+    }
+    let (step, errno) = bytes.split_at(4);
+    (i32::from_ne_bytes(step.try_into().unwrap_or_default()), i32::from_ne_bytes(errno.try_into().unwrap_or_default()))
 }
 
 /// The child's side of [`Exec::spawn`], on its own stack in the caller's memory.
@@ -723,39 +713,47 @@ extern "C" fn exec_child(arg: *mut c_void) -> c_int {
     let child = unsafe { &*arg.cast_const().cast::<ExecChild<'_, '_>>() };
     child.started.store(true, Ordering::Release);
     let mut report = -1;
-    if let Some([read, write]) = child.report_pipe {
+    if let Some((read, write)) = child.report_pipe {
         // The child's own descriptor table (no CLONE_FILES): the caller keeps its end.
         // SAFETY: the pipe is this module's; nothing else in the child holds it.
-        let _ = unsafe { sys::close(read) };
+        let _ = unsafe { close_raw(read) };
         report = write;
     }
-    let mut errno = prepare_and_exec(child, &mut report).raw();
-    if errno == 0 {
+    let (step, mut errno) = prepare_and_exec(child, &mut report);
+    if errno.raw() == 0 {
         // execve "succeeded" without replacing the program: only a seccomp filter
         // can do that; report it as a format the kernel would not run.
-        errno = Errno::ENOEXEC.raw();
+        errno = Errno::ENOEXEC;
     }
+    let (step, errno) = (step.encode(), errno.raw());
+    child.step.store(step, Ordering::Relaxed);
     child.errno.store(errno, Ordering::Release);
     if report >= 0 {
-        let _ = sys::write(report, &errno.to_ne_bytes());
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&step.to_ne_bytes());
+        bytes[4..].copy_from_slice(&errno.to_ne_bytes());
+        // SAFETY: the pipe's write end, open in this child until it exits.
+        let _ = sys::write(unsafe { BorrowedFd::borrow_raw(report) }, &bytes);
     }
     sys::exit_group(127)
 }
 
 /// Moves the report pipe's write end `report` above every number `action` names, so
 /// that the action sees the descriptor table as if the pipe were not there.
-fn move_out_of_the_way(report: &mut c_int, action: &Action<'_>) -> Result<(), Errno> {
+fn move_out_of_the_way(report: &mut RawFd, action: &Action<'_>) -> Result<(), Errno> {
     while *report >= 0 && action.names(*report) {
-        let moved = sys::fcntl_dupfd_cloexec(*report, *report + 1)?;
+        // SAFETY: the pipe's write end, open in this child.
+        let moved = sys::fcntl_dupfd_cloexec(unsafe { BorrowedFd::borrow_raw(*report) }, *report + 1)?;
         // SAFETY: the old number is the pipe's, which only this child holds.
-        let _ = unsafe { sys::close(*report) };
-        *report = moved;
+        let _ = unsafe { close_raw(*report) };
+        *report = moved.into_raw_fd();
     }
     Ok(())
 }
 
-/// Dispositions, mask, actions, execve: returns only on failure, with the reason.
-fn prepare_and_exec(child: &ExecChild<'_, '_>, report: &mut c_int) -> Errno {
+/// Dispositions, mask, actions, execve: returns only on failure, with the step and
+/// the reason.
+fn prepare_and_exec(child: &ExecChild<'_, '_>, report: &mut RawFd) -> (SpawnStep, Errno) {
     let exec = child.exec;
     for signal in 1..=sys::SIGNAL_COUNT {
         if signal == SIGKILL || signal == SIGSTOP {
@@ -772,14 +770,97 @@ fn prepare_and_exec(child: &ExecChild<'_, '_>, report: &mut c_int) -> Errno {
     }
     let mask = exec.signal_mask.as_ref().unwrap_or(&child.caller_mask);
     if let Err(errno) = sys::sigprocmask(sys::SIG_SETMASK, mask) {
-        return errno;
+        return (SpawnStep::SignalMask, errno);
     }
-    for action in exec.actions {
+    for (index, action) in exec.actions.iter().enumerate() {
         if let Err(errno) = move_out_of_the_way(report, action).and_then(|()| action.apply()) {
-            return errno;
+            return (SpawnStep::Action(index), errno);
         }
     }
-    sys::execve(exec.path, exec.argv, exec.envp)
+    (SpawnStep::Execve, sys::execve(exec.path, exec.argv, exec.envp))
+}
+
+/// The step of [`Exec::spawn`] that failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SpawnStep {
+    /// In the caller, before any child ran: the flags, the child's stack, the report
+    /// pipe, the clone itself.
+    Clone,
+    /// In the child: setting its signal mask.
+    SignalMask,
+    /// In the child: the action at this index of [`Exec::actions`].
+    Action(usize),
+    /// In the child: `execve`.
+    Execve,
+}
+
+impl SpawnStep {
+    /// As the child reports it: an action's index, or a negative number.
+    fn encode(self) -> i32 {
+        match self {
+            SpawnStep::Action(index) => i32::try_from(index).unwrap_or(i32::MAX),
+            SpawnStep::Clone => -3,
+            SpawnStep::SignalMask => -2,
+            SpawnStep::Execve => -1,
+        }
+    }
+
+    fn decode(step: i32) -> Self {
+        match step {
+            -3 => SpawnStep::Clone,
+            -2 => SpawnStep::SignalMask,
+            -1 => SpawnStep::Execve,
+            index => SpawnStep::Action(usize::try_from(index).unwrap_or(usize::MAX)),
+        }
+    }
+}
+
+/// Why [`Exec::spawn`] or [`spawn_exec`] started no program: the step that failed and
+/// its `Errno`. It converts to the `Errno` alone (`?` in a function returning
+/// `Result<_, Errno>`) and prints both: `action 1: EBADF (Bad file descriptor)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SpawnError {
+    step: SpawnStep,
+    errno: Errno,
+}
+
+impl SpawnError {
+    /// The step that failed.
+    pub const fn step(&self) -> SpawnStep {
+        self.step
+    }
+
+    /// Its `Errno`.
+    pub const fn errno(&self) -> Errno {
+        self.errno
+    }
+}
+
+impl From<SpawnError> for Errno {
+    fn from(error: SpawnError) -> Errno {
+        error.errno
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            SpawnStep::Clone => write!(f, "clone: {}", self.errno),
+            SpawnStep::SignalMask => write!(f, "signal mask: {}", self.errno),
+            SpawnStep::Action(index) => write!(f, "action {index}: {}", self.errno),
+            SpawnStep::Execve => write!(f, "execve: {}", self.errno),
+        }
+    }
+}
+
+impl core::error::Error for SpawnError {}
+
+/// With feature `std`: the `Errno` as std reports it; the step is in the text.
+#[cfg(feature = "std")]
+impl From<SpawnError> for std::io::Error {
+    fn from(error: SpawnError) -> Self {
+        std::io::Error::new(std::io::Error::from(error.errno).kind(), error)
+    }
 }
 
 /// Starts the program at `path` with `argv` and `envp`, as `posix_spawn` does, and
@@ -789,21 +870,22 @@ fn prepare_and_exec(child: &ExecChild<'_, '_>, report: &mut c_int) -> Errno {
 ///
 /// ```no_run
 /// use freeclone::{process, sys::{CStrArray, CStrArrayBuf}};
-/// match process::spawn_exec(c"/sbin/missing", &CStrArrayBuf::new([c"missing"]), CStrArray::EMPTY) {
-///     Err(freeclone::Errno::ENOENT) => {} // no child was left behind
-///     other => panic!("{other:?}"),
-/// }
+/// let error = process::spawn_exec(c"/sbin/missing", &CStrArrayBuf::new([c"missing"]), CStrArray::EMPTY)
+///     .unwrap_err(); // no child was left behind
+/// assert_eq!((error.step(), error.errno()), (process::SpawnStep::Execve, freeclone::Errno::ENOENT));
 /// ```
 ///
 /// # Errors
 /// As [`Exec::spawn`]: `execve`'s `Errno` (`ENOENT`, `EACCES`, `ENOEXEC`, ...) if the
 /// program cannot be started, with no child left; the clone's.
-pub fn spawn_exec(path: &CStr, argv: &CStrArray<'_>, envp: &CStrArray<'_>) -> Result<Child, Errno> {
+pub fn spawn_exec(path: &CStr, argv: &CStrArray<'_>, envp: &CStrArray<'_>) -> Result<Child, SpawnError> {
     Exec::new(path, argv, envp).spawn()
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use crate::flags::*;
 
@@ -839,7 +921,7 @@ mod tests {
         assert_eq!(result.unwrap_err(), Errno::EINVAL);
         let argv = sys::CStrArrayBuf::new([c"/bin/true"]);
         let exec = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(CLONE_FILES));
-        assert_eq!(exec.spawn().unwrap_err(), Errno::EINVAL);
+        assert_eq!(exec.spawn().unwrap_err(), SpawnError { step: SpawnStep::Clone, errno: Errno::EINVAL });
     }
 
     #[test]
@@ -864,6 +946,25 @@ mod tests {
     fn spawn_exec_of_a_missing_path_is_enoent() {
         let argv = sys::CStrArrayBuf::new([c"missing"]);
         let result = spawn_exec(c"/freeclone-missing/program", &argv, CStrArray::EMPTY);
-        assert_eq!(result.unwrap_err(), Errno::ENOENT);
+        assert_eq!(result.unwrap_err(), SpawnError { step: SpawnStep::Execve, errno: Errno::ENOENT });
+    }
+
+    #[test]
+    fn a_failed_action_is_named_by_its_index() {
+        let argv = sys::CStrArrayBuf::new([c"true"]);
+        let actions = [Action::Chdir(c"/"), Action::Close(1000), Action::Chdir(c"/")];
+        let error = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY).actions(&actions).spawn().unwrap_err();
+        assert_eq!((error.step(), error.errno()), (SpawnStep::Action(1), Errno::EBADF));
+        assert_eq!(std::format!("{error}"), "action 1: EBADF (Bad file descriptor)");
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_spawn_error_becomes_a_std_io_error_that_names_the_step() {
+        let argv = sys::CStrArrayBuf::new([c"missing"]);
+        let spawn = spawn_exec(c"/freeclone-missing/program", &argv, CStrArray::EMPTY);
+        let error = std::io::Error::from(spawn.unwrap_err());
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(std::format!("{error}"), "execve: ENOENT (No such file or directory)");
     }
 }

@@ -291,13 +291,13 @@ pub fn power_off() -> crate::errno::Errno {
 /// Writes formatted text to `fd` through a small stack buffer, with no allocation.
 /// Output errors are ignored, as `print!` would panic on them and there is nobody to
 /// tell.
-pub fn write_to(fd: core::ffi::c_int, args: fmt::Arguments<'_>) {
-    struct Buffered {
-        fd: core::ffi::c_int,
+pub fn write_to(fd: crate::fd::BorrowedFd<'_>, args: fmt::Arguments<'_>) {
+    struct Buffered<'fd> {
+        fd: crate::fd::BorrowedFd<'fd>,
         bytes: [u8; 256],
         len: usize,
     }
-    impl Buffered {
+    impl Buffered<'_> {
         fn flush(&mut self) {
             let mut written = 0;
             while written < self.len {
@@ -309,7 +309,7 @@ pub fn write_to(fd: core::ffi::c_int, args: fmt::Arguments<'_>) {
             self.len = 0;
         }
     }
-    impl Write for Buffered {
+    impl Write for Buffered<'_> {
         fn write_str(&mut self, text: &str) -> fmt::Result {
             for chunk in text.as_bytes().chunks(self.bytes.len()) {
                 if self.len + chunk.len() > self.bytes.len() {
@@ -329,25 +329,25 @@ pub fn write_to(fd: core::ffi::c_int, args: fmt::Arguments<'_>) {
 /// Prints to standard output, without allocating.
 #[macro_export]
 macro_rules! print {
-    ($($arg:tt)*) => { $crate::rt::write_to(1, format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::rt::write_to($crate::fd::STDOUT, format_args!($($arg)*)) };
 }
 
 /// Prints a line to standard output, without allocating.
 #[macro_export]
 macro_rules! println {
     () => { $crate::print!("\n") };
-    ($($arg:tt)*) => { $crate::rt::write_to(1, format_args!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::rt::write_to($crate::fd::STDOUT, format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// Prints to standard error, without allocating.
 #[macro_export]
 macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::rt::write_to(2, format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::rt::write_to($crate::fd::STDERR, format_args!($($arg)*)) };
 }
 
 /// Prints a line to standard error, without allocating.
 #[macro_export]
 macro_rules! eprintln {
     () => { $crate::eprint!("\n") };
-    ($($arg:tt)*) => { $crate::rt::write_to(2, format_args!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::rt::write_to($crate::fd::STDERR, format_args!("{}\n", format_args!($($arg)*))) };
 }

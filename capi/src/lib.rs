@@ -186,18 +186,16 @@ fn trace(name: &str, flags: u64, result: &Result<pid_t, Errno>) {
     line.push(b"\n");
     let line = &line.bytes[..line.len];
     if mode == 2 {
-        let _ = sys::write(2, line);
+        let _ = sys::write(freeclone::fd::STDERR, line);
         return;
     }
     // Opened per line: the program may close or reuse any descriptor kept open; with
     // O_APPEND, processes sharing the file write whole lines.
     // SAFETY: the path is `environ`'s string (mode 3 stored it).
     let path = unsafe { core::ffi::CStr::from_ptr(TRACE_PATH.load(Ordering::Relaxed)) };
-    let flags = sys::O_WRONLY | sys::O_CREAT | sys::O_CLOEXEC | linux_raw_sys::general::O_APPEND as c_int;
-    if let Ok(fd) = sys::openat(sys::AT_FDCWD, path, flags, 0o644) {
-        let _ = sys::write(fd, line);
-        // SAFETY: the descriptor was opened just above and is ours.
-        let _ = unsafe { sys::close(fd) };
+    let flags = sys::O_WRONLY | sys::O_CREAT | sys::O_CLOEXEC | sys::O_APPEND;
+    if let Ok(file) = sys::openat(freeclone::fd::CWD, path, flags, 0o644) {
+        let _ = sys::write(freeclone::fd::AsFd::as_fd(&file), line);
     }
 }
 

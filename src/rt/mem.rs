@@ -15,6 +15,6 @@ pub fn getauxval(key: c_ulong) -> c_ulong {
 /// The panic handler's body: the message to stderr, then exit status 101 for the whole
 /// process, as std's default for a panicking main.
 pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    super::write_to(2, format_args!("panic: {info}\n"));
+    super::write_to(crate::fd::STDERR, format_args!("panic: {info}\n"));
     crate::sys::exit_group(101)
 }

@@ -9,6 +9,7 @@ use super::{c_path, check};
 use super::signal::SignalSet;
 use crate::errno::Errno;
 use crate::arch;
+use crate::fd::{BorrowedFd, OwnedFd, RawFd};
 
 /// `pipe2`/`open` flag: close the descriptor on `execve`.
 pub const O_CLOEXEC: c_int = kernel::O_CLOEXEC as c_int;
@@ -26,31 +27,31 @@ pub const O_RDWR: c_int = kernel::O_RDWR as c_int;
 pub const O_TRUNC: c_int = kernel::O_TRUNC as c_int;
 /// `openat` flag: every write goes to the end of the file.
 pub const O_APPEND: c_int = kernel::O_APPEND as c_int;
-/// The `dirfd` that makes `*at` calls resolve relative paths from the working directory.
-pub const AT_FDCWD: c_int = kernel::AT_FDCWD;
 /// `unlinkat` flag: remove a directory.
 pub const AT_REMOVEDIR: c_int = kernel::AT_REMOVEDIR as c_int;
 
-/// `poll`'s `struct pollfd`: a descriptor, the events asked for and those that
-/// happened.
+/// `poll`'s `struct pollfd`: a descriptor borrowed for `'fd`, the events asked for and
+/// those that happened.
 #[repr(C)]
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct PollFd {
-    /// The descriptor (a negative one is ignored and its `revents` set to 0).
-    pub fd: c_int,
-    /// The events asked for: [`POLLIN`], ...
-    pub events: c_short,
-    /// Filled in by the kernel: the events that happened, [`POLLHUP`] and [`POLLERR`]
-    /// included even if not asked for.
-    pub revents: c_short,
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PollFd<'fd> {
+    fd: BorrowedFd<'fd>,
+    events: c_short,
+    revents: c_short,
 }
 
-const _: () = assert!(core::mem::size_of::<PollFd>() == core::mem::size_of::<kernel::pollfd>());
+const _: () = assert!(core::mem::size_of::<PollFd<'_>>() == core::mem::size_of::<kernel::pollfd>());
 
-impl PollFd {
-    /// Asks for `events` on `fd`.
-    pub const fn new(fd: c_int, events: c_short) -> Self {
+impl<'fd> PollFd<'fd> {
+    /// Asks for `events` ([`POLLIN`], ...) on `fd`.
+    pub const fn new(fd: BorrowedFd<'fd>, events: c_short) -> Self {
         PollFd { fd, events, revents: 0 }
+    }
+
+    /// The events that happened, filled in by [`poll`]: [`POLLHUP`] and [`POLLERR`]
+    /// included even if not asked for.
+    pub const fn revents(&self) -> c_short {
+        self.revents
     }
 }
 
@@ -68,7 +69,7 @@ pub const POLLHUP: c_short = kernel::POLLHUP as c_short;
 /// `fds` has an event it asks for, at most `timeout_ms` milliseconds (0: return at
 /// once; negative: no limit). Returns how many entries have a non-zero `revents`
 /// (0: the time ran out).
-pub fn poll(fds: &mut [PollFd], timeout_ms: c_int) -> Result<usize, Errno> {
+pub fn poll(fds: &mut [PollFd<'_>], timeout_ms: c_int) -> Result<usize, Errno> {
     // ppoll's timespec is two longs on every architecture (the 32-bit ones take the
     // old 32-bit timespec through this number).
     let timeout = [
@@ -83,37 +84,42 @@ pub fn poll(fds: &mut [PollFd], timeout_ms: c_int) -> Result<usize, Errno> {
 }
 
 /// `write(2)`: writes `bytes` to `fd`, returning how many were written.
-pub fn write(fd: c_int, bytes: &[u8]) -> Result<usize, Errno> {
+pub fn write(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, Errno> {
     let nr = kernel::__NR_write as usize;
-    check(unsafe { arch::syscall3(nr, fd as usize, bytes.as_ptr() as usize, bytes.len()) })
+    check(unsafe { arch::syscall3(nr, fd.as_raw_fd() as usize, bytes.as_ptr() as usize, bytes.len()) })
 }
 
 /// `read(2)`: reads into `buffer` from `fd`, returning how many bytes were read.
-pub fn read(fd: c_int, buffer: &mut [u8]) -> Result<usize, Errno> {
+pub fn read(fd: BorrowedFd<'_>, buffer: &mut [u8]) -> Result<usize, Errno> {
     let nr = kernel::__NR_read as usize;
-    check(unsafe { arch::syscall3(nr, fd as usize, buffer.as_mut_ptr() as usize, buffer.len()) })
+    check(unsafe { arch::syscall3(nr, fd.as_raw_fd() as usize, buffer.as_mut_ptr() as usize, buffer.len()) })
 }
 
-/// `close(2)`.
+/// `close(2)` of a descriptor this program owns, reporting the error that dropping an
+/// [`OwnedFd`] ignores (`EIO` from some file systems, `EINTR`). The descriptor is
+/// closed whatever the answer (Linux never leaves it open).
+pub fn close(fd: OwnedFd) -> Result<(), Errno> {
+    let raw = fd.into_raw_fd();
+    // SAFETY: `fd` owned `raw`, whose ownership ends here.
+    check(unsafe { arch::syscall1(kernel::__NR_close as usize, raw as usize) }).map(drop)
+}
+
+/// `close(2)` of a bare number, for the code that runs in a child between clone and
+/// `execve`, whose descriptor table no `OwnedFd` describes.
 ///
 /// # Safety
-/// The caller must own `fd` and nothing may use it afterwards: closing a descriptor
-/// that something else owns (a `std::fs::File`, say) makes that owner's later use or
-/// close reach whatever file next gets the same number.
-///
-/// ```compile_fail,E0133
-/// let _ = freeclone::sys::close(3); // may close a descriptor another owner holds
-/// ```
-pub unsafe fn close(fd: c_int) -> Result<(), Errno> {
+/// Nothing may use `fd` afterwards.
+pub(crate) unsafe fn close_raw(fd: RawFd) -> Result<(), Errno> {
     check(unsafe { arch::syscall1(kernel::__NR_close as usize, fd as usize) }).map(drop)
 }
 
 /// `pipe2(2)`: returns the read end and the write end.
-pub fn pipe2(flags: c_int) -> Result<[c_int; 2], Errno> {
+pub fn pipe2(flags: c_int) -> Result<(OwnedFd, OwnedFd), Errno> {
     let mut fds = [-1 as c_int; 2];
     let nr = kernel::__NR_pipe2 as usize;
     check(unsafe { arch::syscall2(nr, fds.as_mut_ptr() as usize, flags as usize) })?;
-    Ok(fds)
+    // SAFETY: the kernel opened both for the caller alone.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 /// `chdir(2)`.
@@ -134,50 +140,54 @@ pub fn umask(mask: u32) -> u32 {
 }
 
 /// `openat(2)`.
-pub fn openat(dirfd: c_int, path: &core::ffi::CStr, flags: c_int, mode: u32) -> Result<c_int, Errno> {
+pub fn openat(dirfd: BorrowedFd<'_>, path: &core::ffi::CStr, flags: c_int, mode: u32) -> Result<OwnedFd, Errno> {
     let nr = kernel::__NR_openat as usize;
-    let ret = unsafe { arch::syscall4(nr, dirfd as usize, c_path(path), flags as usize, mode as usize) };
-    check(ret).map(|fd| fd as c_int)
+    let dirfd = dirfd.as_raw_fd() as usize;
+    let ret = unsafe { arch::syscall4(nr, dirfd, c_path(path), flags as usize, mode as usize) };
+    // SAFETY: a descriptor the kernel just opened for the caller.
+    check(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
 }
 
 /// `mkdirat(2)`.
-pub fn mkdirat(dirfd: c_int, path: &core::ffi::CStr, mode: u32) -> Result<(), Errno> {
+pub fn mkdirat(dirfd: BorrowedFd<'_>, path: &core::ffi::CStr, mode: u32) -> Result<(), Errno> {
     let nr = kernel::__NR_mkdirat as usize;
-    check(unsafe { arch::syscall3(nr, dirfd as usize, c_path(path), mode as usize) }).map(drop)
+    check(unsafe { arch::syscall3(nr, dirfd.as_raw_fd() as usize, c_path(path), mode as usize) }).map(drop)
 }
 
 /// `unlinkat(2)` (with [`AT_REMOVEDIR`], `rmdir`).
-pub fn unlinkat(dirfd: c_int, path: &core::ffi::CStr, flags: c_int) -> Result<(), Errno> {
+pub fn unlinkat(dirfd: BorrowedFd<'_>, path: &core::ffi::CStr, flags: c_int) -> Result<(), Errno> {
     let nr = kernel::__NR_unlinkat as usize;
-    check(unsafe { arch::syscall3(nr, dirfd as usize, c_path(path), flags as usize) }).map(drop)
+    check(unsafe { arch::syscall3(nr, dirfd.as_raw_fd() as usize, c_path(path), flags as usize) }).map(drop)
 }
 
 /// `readlinkat(2)`: the link's target into `buffer`, returning its length.
-pub fn readlinkat(dirfd: c_int, path: &core::ffi::CStr, buffer: &mut [u8]) -> Result<usize, Errno> {
+pub fn readlinkat(dirfd: BorrowedFd<'_>, path: &core::ffi::CStr, buffer: &mut [u8]) -> Result<usize, Errno> {
     let nr = kernel::__NR_readlinkat as usize;
     let buffer_pointer = buffer.as_mut_ptr() as usize;
-    check(unsafe { arch::syscall4(nr, dirfd as usize, c_path(path), buffer_pointer, buffer.len()) })
+    check(unsafe { arch::syscall4(nr, dirfd.as_raw_fd() as usize, c_path(path), buffer_pointer, buffer.len()) })
 }
 
 /// `fcntl(fd, F_GETFD)`: the descriptor flags, or `EBADF` for a closed descriptor.
-pub fn fcntl_getfd(fd: c_int) -> Result<c_int, Errno> {
+pub fn fcntl_getfd(fd: BorrowedFd<'_>) -> Result<c_int, Errno> {
     let nr = kernel::__NR_fcntl as usize;
-    check(unsafe { arch::syscall2(nr, fd as usize, kernel::F_GETFD as usize) }).map(|flags| flags as c_int)
+    check(unsafe { arch::syscall2(nr, fd.as_raw_fd() as usize, kernel::F_GETFD as usize) }).map(|flags| flags as c_int)
 }
 
 /// `fcntl(fd, F_SETFD, flags)`: sets the descriptor flags (`FD_CLOEXEC`, 1, is the only
 /// one), for example 0 to keep `fd` open across `execve`.
-pub fn fcntl_setfd(fd: c_int, flags: c_int) -> Result<(), Errno> {
+pub fn fcntl_setfd(fd: BorrowedFd<'_>, flags: c_int) -> Result<(), Errno> {
     let nr = kernel::__NR_fcntl as usize;
-    check(unsafe { arch::syscall3(nr, fd as usize, kernel::F_SETFD as usize, flags as usize) }).map(drop)
+    check(unsafe { arch::syscall3(nr, fd.as_raw_fd() as usize, kernel::F_SETFD as usize, flags as usize) }).map(drop)
 }
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, lowest)`: a close-on-exec copy of `fd` at the lowest
 /// free number from `lowest` up.
-pub fn fcntl_dupfd_cloexec(fd: c_int, lowest: c_int) -> Result<c_int, Errno> {
+pub fn fcntl_dupfd_cloexec(fd: BorrowedFd<'_>, lowest: RawFd) -> Result<OwnedFd, Errno> {
     let nr = kernel::__NR_fcntl as usize;
     let command = kernel::F_DUPFD_CLOEXEC as usize;
-    check(unsafe { arch::syscall3(nr, fd as usize, command, lowest as usize) }).map(|fd| fd as c_int)
+    let ret = unsafe { arch::syscall3(nr, fd.as_raw_fd() as usize, command, lowest as usize) };
+    // SAFETY: a descriptor the kernel just made for the caller.
+    check(ret).map(|new| unsafe { OwnedFd::from_raw_fd(new as c_int) })
 }
 
 /// `dup3(2)`: makes `new` a copy of `old`, closing what `new` was first.
@@ -189,7 +199,7 @@ pub fn fcntl_dupfd_cloexec(fd: c_int, lowest: c_int) -> Result<c_int, Errno> {
 /// ```compile_fail,E0133
 /// let _ = freeclone::sys::dup3(0, 3, 0); // silently closes descriptor 3
 /// ```
-pub unsafe fn dup3(old: c_int, new: c_int, flags: c_int) -> Result<c_int, Errno> {
+pub unsafe fn dup3(old: BorrowedFd<'_>, new: RawFd, flags: c_int) -> Result<RawFd, Errno> {
     let nr = kernel::__NR_dup3 as usize;
-    check(unsafe { arch::syscall3(nr, old as usize, new as usize, flags as usize) }).map(|fd| fd as c_int)
+    check(unsafe { arch::syscall3(nr, old.as_raw_fd() as usize, new as usize, flags as usize) }).map(|fd| fd as c_int)
 }

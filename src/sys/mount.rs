@@ -8,6 +8,7 @@ use linux_raw_sys::general as kernel;
 use super::{c_path, c_path_or_null, check};
 use crate::errno::Errno;
 use crate::arch;
+use crate::fd::BorrowedFd;
 
 /// [`mount`] flag: mount read-only.
 pub const MS_RDONLY: usize = kernel::MS_RDONLY as usize;
@@ -77,7 +78,7 @@ pub const UMOUNT_NOFOLLOW: c_int = kernel::UMOUNT_NOFOLLOW as c_int;
 /// ```no_run
 /// use freeclone::sys;
 /// // What an init does first: /proc, and a tmpfs on /tmp.
-/// let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
+/// let _ = sys::mkdirat(freeclone::fd::CWD, c"/proc", 0o555);
 /// let quiet = sys::MS_NOSUID | sys::MS_NODEV | sys::MS_NOEXEC;
 /// sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), quiet, None)?;
 /// sys::mount(Some(c"tmpfs"), c"/tmp", Some(c"tmpfs"), sys::MS_NOSUID | sys::MS_NODEV, Some(c"mode=1777,size=16m"))?;
@@ -196,7 +197,7 @@ pub unsafe fn unshare(flags: c_int) -> Result<(), Errno> {
 /// filesystem information, a PID namespace that is not a descendant); `EPERM` without
 /// `CAP_SYS_ADMIN` over the namespace; `ESRCH` if the pidfd's process is gone;
 /// `ENOMEM`.
-pub fn setns(fd: c_int, nstype: c_int) -> Result<(), Errno> {
+pub fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<(), Errno> {
     let nr = kernel::__NR_setns as usize;
-    check(unsafe { arch::syscall2(nr, fd as usize, nstype as u32 as usize) }).map(drop)
+    check(unsafe { arch::syscall2(nr, fd.as_raw_fd() as usize, nstype as u32 as usize) }).map(drop)
 }

@@ -7,6 +7,7 @@ use linux_raw_sys::general as kernel;
 use super::check;
 use crate::errno::Errno;
 use crate::arch;
+use crate::fd::BorrowedFd;
 use crate::types::pid_t;
 
 /// `wait4` option: return at once if no child has changed state.
@@ -40,7 +41,7 @@ pub const fn termination_signal(wait_status: c_int) -> Option<c_int> {
 
 /// Whom [`waitid`] waits for.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum WaitId {
+pub enum WaitId<'fd> {
     /// `P_ALL`: any child.
     All,
     /// `P_PID`: the child with this process ID.
@@ -48,7 +49,7 @@ pub enum WaitId {
     /// `P_PGID`: any child in this process group (0: the caller's).
     ProcessGroup(pid_t),
     /// `P_PIDFD` (Linux 5.4): the child this PID file descriptor refers to.
-    PidFd(c_int),
+    PidFd(BorrowedFd<'fd>),
 }
 
 /// [`waitid`] option: wait for children that have ended.
@@ -108,7 +109,7 @@ impl WaitInfo {
 ///
 /// ```no_run
 /// use freeclone::sys::{self, WaitId};
-/// # let pidfd = 3;
+/// # let pidfd = freeclone::fd::STDIN;
 /// let info = sys::waitid(WaitId::PidFd(pidfd), sys::WEXITED)?.expect("no WNOHANG");
 /// println!("child {} ended with status {:?}", info.pid, info.wait_status());
 /// # Ok::<(), freeclone::Errno>(())
@@ -119,12 +120,12 @@ impl WaitInfo {
 /// ignored); `EINVAL` for an invalid `options`; `EBADF` for a [`WaitId::PidFd`] that is
 /// not a PID file descriptor; `EAGAIN` for a non-blocking pidfd ([`PIDFD_NONBLOCK`](super::PIDFD_NONBLOCK))
 /// whose child has not changed state; `EINTR`.
-pub fn waitid(id: WaitId, options: c_int) -> Result<Option<WaitInfo>, Errno> {
+pub fn waitid(id: WaitId<'_>, options: c_int) -> Result<Option<WaitInfo>, Errno> {
     let (idtype, value) = match id {
         WaitId::All => (kernel::P_ALL, 0),
         WaitId::Pid(pid) => (kernel::P_PID, pid),
         WaitId::ProcessGroup(pgid) => (kernel::P_PGID, pgid),
-        WaitId::PidFd(fd) => (kernel::P_PIDFD, fd),
+        WaitId::PidFd(fd) => (kernel::P_PIDFD, fd.as_raw_fd()),
     };
     let mut info: kernel::siginfo = unsafe { core::mem::zeroed() };
     let nr = kernel::__NR_waitid as usize;

@@ -18,6 +18,7 @@ use crate::stack::{GUARD_GRANULE, Stack};
 use crate::sys::{self, CStrArray, CStrArrayBuf, PollFd, SIGNAL_COUNT};
 use crate::flags::CloneFlags;
 use crate::errno::Errno;
+use crate::fd::{self, AsFd, BorrowedFd};
 
 /// The boundaries of `c_int` around a valid range ending at `largest`.
 fn ints(largest: c_int) -> [c_int; 7] {
@@ -102,45 +103,52 @@ fn stacks_of_any_size_are_made_or_refused_with_an_errno() {
     }
 }
 
+/// A descriptor number the sweep passes as it is: the calls below only answer for it
+/// (with a write of nothing, a read into nothing, or a query), whatever it is.
+fn number(fd: c_int) -> BorrowedFd<'static> {
+    // SAFETY: no call made with it here closes, replaces or consumes anything.
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
 #[test]
 fn descriptor_calls_answer_bad_numbers_with_an_errno() {
-    let [read, write] = sys::pipe2(sys::O_CLOEXEC).unwrap();
+    let (read, write) = sys::pipe2(sys::O_CLOEXEC).unwrap();
     for fd in ints(2) {
-        let _ = sys::write(fd, &[]);
-        let _ = sys::read(fd, &mut []);
-        let _ = sys::fcntl_getfd(fd);
+        let _ = sys::write(number(fd), &[]);
+        let _ = sys::read(number(fd), &mut []);
+        let _ = sys::fcntl_getfd(number(fd));
         // Negative or beyond any limit: never open (3 may be the test runner's own).
         if fd < 0 || fd == c_int::MAX {
-            assert_eq!(sys::fcntl_setfd(fd, 1), Err(Errno::EBADF), "fcntl_setfd({fd})");
-            assert_eq!(sys::fcntl_dupfd_cloexec(fd, 0), Err(Errno::EBADF), "dupfd({fd})");
-            assert_eq!(sys::pidfd_send_signal(fd, 0).unwrap_err(), Errno::EBADF);
-            assert!(sys::setns(fd, 0).is_err());
+            assert_eq!(sys::fcntl_setfd(number(fd), 1), Err(Errno::EBADF), "fcntl_setfd({fd})");
+            assert_eq!(sys::fcntl_dupfd_cloexec(number(fd), 0).unwrap_err(), Errno::EBADF, "dupfd({fd})");
+            assert_eq!(sys::pidfd_send_signal(number(fd), 0).unwrap_err(), Errno::EBADF);
+            assert!(sys::setns(number(fd), 0).is_err());
         }
         for flags in ints(1) {
-            let _ = sys::fcntl_setfd(write, flags & 1);
+            let _ = sys::fcntl_setfd(write.as_fd(), flags & 1);
         }
-        match sys::fcntl_dupfd_cloexec(read, fd) {
-            // SAFETY: the copy just made.
-            Ok(copy) => unsafe { sys::close(copy).unwrap() },
+        match sys::fcntl_dupfd_cloexec(read.as_fd(), fd) {
+            Ok(copy) => sys::close(copy).unwrap(),
             Err(errno) => assert!(fd < 0 || fd == c_int::MAX, "dupfd_cloexec(read, {fd}): {errno}"),
         }
         match sys::pipe2(fd) {
-            Ok(ends) => ends.iter().for_each(|&end| unsafe { sys::close(end).unwrap() }),
+            Ok((read_end, write_end)) => {
+                sys::close(read_end).unwrap();
+                sys::close(write_end).unwrap();
+            }
             Err(errno) => assert_eq!(errno, Errno::EINVAL, "pipe2({fd:#x})"),
         }
         let missing = c"freeclone-missing-directory/file";
-        assert!(sys::openat(fd, missing, sys::O_RDONLY, 0).is_err());
-        assert!(sys::openat(sys::AT_FDCWD, c"/freeclone-missing-directory/file", fd, fd as u32).is_err());
-        assert!(sys::mkdirat(fd, missing, fd as u32).is_err());
-        assert!(sys::unlinkat(fd, missing, fd).is_err());
-        assert!(sys::readlinkat(fd, missing, &mut [0; 8]).is_err());
+        assert!(sys::openat(number(fd), missing, sys::O_RDONLY, 0).is_err());
+        assert!(sys::openat(fd::CWD, c"/freeclone-missing-directory/file", fd, fd as u32).is_err());
+        assert!(sys::mkdirat(number(fd), missing, fd as u32).is_err());
+        assert!(sys::unlinkat(number(fd), missing, fd).is_err());
+        assert!(sys::readlinkat(number(fd), missing, &mut [0; 8]).is_err());
         assert!(sys::umount2(c"/freeclone-missing-directory", fd).is_err());
-        assert!(sys::setns(-1, fd).is_err());
+        assert!(sys::setns(number(-1), fd).is_err());
     }
-    unsafe {
-        sys::close(read).unwrap();
-        sys::close(write).unwrap();
-    }
+    sys::close(read).unwrap();
+    sys::close(write).unwrap();
 }
 
 #[test]
@@ -160,19 +168,18 @@ fn process_calls_answer_bad_numbers_with_an_errno() {
         assert!(sys::wait4(c_int::MAX, value).is_err());
         assert!(sys::waitid(sys::WaitId::Pid(c_int::MAX), value).is_err());
         match sys::pidfd_open(own, value) {
-            Ok(pidfd) => unsafe { sys::close(pidfd).unwrap() },
+            Ok(pidfd) => sys::close(pidfd).unwrap(),
             Err(errno) => assert_eq!(errno, Errno::EINVAL),
         }
         match sys::pidfd_open(value, 0) {
-            // SAFETY: the descriptor just opened (init's, or this process's).
-            Ok(pidfd) => unsafe { sys::close(pidfd).unwrap() },
+            Ok(pidfd) => sys::close(pidfd).unwrap(),
             Err(errno) => assert!(value != own && value != 1, "pidfd_open({value}): {errno}"),
         }
         let word = AtomicI32::new(7);
         assert_eq!(sys::futex_wait(&word, value), Err(Errno::EAGAIN));
         assert_eq!(sys::futex_wake(&word, value).unwrap_or(0), 0);
         let _ = sys::sigprocmask(value, &sys::empty_signal_set());
-        let _ = PollFd::new(value, value as i16);
+        let _ = PollFd::new(number(value), value as i16);
     }
     let old = sys::umask(0o022);
     for mask in [0, 1, 0o777, 0o1000, u32::MAX] {
@@ -183,15 +190,11 @@ fn process_calls_answer_bad_numbers_with_an_errno() {
 
 #[test]
 fn poll_takes_any_timeout_when_an_event_is_ready() {
-    let [read, write] = sys::pipe2(sys::O_CLOEXEC).unwrap();
-    sys::write(write, b"x").unwrap();
+    let (read, write) = sys::pipe2(sys::O_CLOEXEC).unwrap();
+    sys::write(write.as_fd(), b"x").unwrap();
     for timeout in ints(0) {
-        let mut fds = [PollFd::new(read, sys::POLLIN)];
+        let mut fds = [PollFd::new(read.as_fd(), sys::POLLIN)];
         assert_eq!(sys::poll(&mut fds, timeout), Ok(1), "timeout {timeout}");
-    }
-    unsafe {
-        sys::close(read).unwrap();
-        sys::close(write).unwrap();
     }
 }
 
@@ -215,8 +218,8 @@ fn exec_actions_and_exit_signals_with_bad_numbers_come_back_as_errnos() {
     let argv = CStrArrayBuf::new([path]);
     for value in ints(2) {
         let actions = [
-            [Action::Dup2 { from: value, to: 1000 }],
-            [Action::Dup2 { from: 0, to: value }],
+            [Action::Dup2 { from: number(value), to: 1000 }],
+            [Action::Dup2 { from: fd::STDIN, to: value }],
             [Action::Close(if value >= 0 && value <= 2 { 1000 } else { value })],
             [Action::Setpgid(value)],
         ];
@@ -231,7 +234,7 @@ fn exec_actions_and_exit_signals_with_bad_numbers_come_back_as_errnos() {
         let builder = Builder::new().exit_signal(signal);
         let result = Exec::new(path, &argv, CStrArray::EMPTY).process(builder).spawn();
         let expected = if (0..=SIGNAL_COUNT).contains(&signal) { Errno::ENOENT } else { Errno::EINVAL };
-        assert_eq!(result.unwrap_err(), expected, "exit signal {signal}");
+        assert_eq!(result.unwrap_err().errno(), expected, "exit signal {signal}");
     }
 }
 

@@ -64,7 +64,7 @@ struct Out;
 
 impl Write for Out {
     fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        freeclone::rt::write_to(1, format_args!("{text}"));
+        freeclone::rt::write_to(freeclone::fd::STDOUT, format_args!("{text}"));
         Ok(())
     }
 }

@@ -18,6 +18,8 @@ use freeclone::probes;
 use freeclone::tls::{TlsArgument, thread_pointer};
 
 use crate::harness::{Failure, MappedStack, Pipe, Text, Verdict, fail, must_not_run, return_arg_as_status, skip, wait_exit_status};
+use crate::harness::{close_fd, fd};
+use freeclone::fd::OwnedFd;
 
 /// The skip every case gives where clone3 is missing: a kernel since 5.3 has it, so
 /// on the native and kernel tiers (where the runner counts a skip as a failure) this
@@ -197,9 +199,9 @@ pub fn clone3_pidfd_polls_readable_when_the_child_exits() -> Verdict {
     let pid = match unsafe { sys::clone3(&args) } {
         Ok(0) => {
             // Wait until the parent closes its write end: the child's copy first.
-            let _ = unsafe { sys::close(pipe.write) };
+            let _ = close_fd(pipe.write);
             let mut byte = [0u8; 1];
-            let _ = sys::read(pipe.read, &mut byte);
+            let _ = sys::read(fd(pipe.read), &mut byte);
             sys::exit_group(0)
         }
         Ok(pid) => pid,
@@ -210,7 +212,7 @@ pub fn clone3_pidfd_polls_readable_when_the_child_exits() -> Verdict {
     let verdict = check_pidfd(pidfd, pipe, pid);
     if pidfd >= 0 {
         // SAFETY: the kernel gave this descriptor to this case.
-        let _ = unsafe { sys::close(pidfd) };
+        let _ = close_fd(pidfd);
     }
     verdict
 }
@@ -220,23 +222,23 @@ fn check_pidfd(pidfd: c_int, pipe: Pipe, pid: pid_t) -> Verdict {
         if pidfd < 0 {
             return Err(fail!("pidfd still holds {pidfd}"));
         }
-        match sys::fcntl_getfd(pidfd) {
+        match sys::fcntl_getfd(fd(pidfd)) {
             Ok(flags) if flags & 1 != 0 => {} // FD_CLOEXEC
             other => return Err(fail!("the pidfd is not close-on-exec: F_GETFD gave {other:?}")),
         }
-        let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+        let mut fds = [sys::PollFd::new(fd(pidfd), sys::POLLIN)];
         match sys::poll(&mut fds, 0) {
             Ok(0) => Ok(()),
-            other => Err(fail!("the pidfd polled {other:?} (revents {:#x}) while the child lives", fds[0].revents)),
+            other => Err(fail!("the pidfd polled {other:?} (revents {:#x}) while the child lives", fds[0].revents())),
         }
     })();
     drop(pipe); // the child exits
-    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let mut fds = [sys::PollFd::new(fd(pidfd), sys::POLLIN)];
     let polled = if pidfd >= 0 { sys::poll(&mut fds, -1) } else { Ok(0) };
     let status = wait_exit_status(pid, 0)?;
     alive?;
-    if polled != Ok(1) || fds[0].revents & sys::POLLIN == 0 {
-        return Err(fail!("after the child exited the pidfd polled {polled:?}, revents {:#x}", fds[0].revents));
+    if polled != Ok(1) || fds[0].revents() & sys::POLLIN == 0 {
+        return Err(fail!("after the child exited the pidfd polled {polled:?}, revents {:#x}", fds[0].revents()));
     }
     if status != 0 {
         return Err(fail!("the child exited with {status}"));
@@ -314,10 +316,10 @@ pub fn clone3_clear_sighand_with_sighand_is_einval() -> Verdict {
 
 /// Reads `path` into `buffer`, returning the bytes read.
 fn read_file<'b>(path: &CStr, buffer: &'b mut [u8]) -> Result<&'b [u8], Errno> {
-    let fd = sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0)?;
+    let file = sys::openat(freeclone::fd::CWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd)?;
     let mut filled = 0;
     let result = loop {
-        match sys::read(fd, &mut buffer[filled..]) {
+        match sys::read(fd(file), &mut buffer[filled..]) {
             Ok(0) => break Ok(()),
             Ok(count) => {
                 filled += count;
@@ -330,7 +332,7 @@ fn read_file<'b>(path: &CStr, buffer: &'b mut [u8]) -> Result<&'b [u8], Errno> {
         }
     };
     // SAFETY: opened here.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(file);
     result.map(|()| &buffer[..filled])
 }
 
@@ -375,7 +377,7 @@ fn unused_pid(after: pid_t) -> Option<pid_t> {
     (start.max(after + 1)..30_000).find(|&pid| {
         let mut digits = [0u8; 10];
         let path = Path::new(&[b"/proc/", decimal(pid as u32, &mut digits)]);
-        sys::openat(sys::AT_FDCWD, path.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) == Err(Errno::ENOENT)
+        sys::openat(freeclone::fd::CWD, path.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0).err() == Some(Errno::ENOENT)
     })
 }
 
@@ -409,7 +411,7 @@ pub fn clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids() -> Verdict 
 /// The child's /proc/self/ns/time, sent through the pipe.
 fn send_time_namespace(pipe: &Pipe) -> c_int {
     let mut link = [0u8; 64];
-    match sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/time", &mut link) {
+    match sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/time", &mut link) {
         Ok(length) => c_int::from(!pipe.send(&link[..length])),
         Err(errno) => errno.raw(),
     }
@@ -422,9 +424,9 @@ fn send_time_namespace(pipe: &Pipe) -> c_int {
 /// every namespace it was built without.
 pub fn clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the_kernel_has_none() -> Verdict {
     let mut own = [0u8; 64];
-    let own_length = match sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/time", &mut own) {
+    let own_length = match sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/time", &mut own) {
         Ok(length) => length,
-        Err(Errno::ENOENT) if sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/pid", &mut own).is_ok() => {
+        Err(Errno::ENOENT) if sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/pid", &mut own).is_ok() => {
             let args = CloneArgs::new().clone_flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
             return refused_with(call_args(&args, || 0)?, Errno::EINVAL, "CLONE_NEWTIME without /proc/self/ns/time");
         }
@@ -449,11 +451,7 @@ pub fn clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the
 fn cgroup2_root() -> Option<&'static [u8]> {
     [&b"/sys/fs/cgroup"[..], b"/sys/fs/cgroup/unified"].into_iter().find(|root| {
         let path = Path::new(&[root, b"/cgroup.controllers"]);
-        sys::openat(sys::AT_FDCWD, path.as_c_str(), sys::O_RDONLY | sys::O_CLOEXEC, 0).is_ok_and(|fd| {
-            // SAFETY: opened here.
-            let _ = unsafe { sys::close(fd) };
-            true
-        })
+        sys::openat(freeclone::fd::CWD, path.as_c_str(), sys::O_RDONLY | sys::O_CLOEXEC, 0).is_ok()
     })
 }
 
@@ -464,7 +462,7 @@ pub fn clone3_into_cgroup_places_the_child_in_the_cgroup() -> Verdict {
     let mut digits = [0u8; 10];
     let pid = decimal(sys::getpid() as u32, &mut digits);
     let directory = Path::new(&[root, b"/freeclone-clone3-", pid]);
-    match sys::mkdirat(sys::AT_FDCWD, directory.as_c_str(), 0o755) {
+    match sys::mkdirat(freeclone::fd::CWD, directory.as_c_str(), 0o755) {
         Ok(()) | Err(Errno::EEXIST) => {}
         Err(errno) => return Err(fail!("mkdir {:?}: {errno}", directory.as_c_str())),
     }
@@ -472,34 +470,34 @@ pub fn clone3_into_cgroup_places_the_child_in_the_cgroup() -> Verdict {
     // The child has been reaped, but the cgroup counts it until the kernel has finished
     // its exit (EBUSY until then): no count of tries, which a loaded machine could use
     // up; a cgroup that never empties is caught by the case's time limit.
-    let mut removed = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    let mut removed = sys::unlinkat(freeclone::fd::CWD, directory.as_c_str(), sys::AT_REMOVEDIR);
     while removed == Err(Errno::EBUSY) {
         sys::sched_yield();
-        removed = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+        removed = sys::unlinkat(freeclone::fd::CWD, directory.as_c_str(), sys::AT_REMOVEDIR);
     }
     verdict?;
     removed.map_err(|errno| fail!("rmdir {:?}: {errno}", directory.as_c_str()))
 }
 
 fn into_cgroup(directory: &Path) -> Verdict {
-    let fd = sys::openat(sys::AT_FDCWD, directory.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0)
+    let file = sys::openat(freeclone::fd::CWD, directory.as_c_str(), sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd)
         .map_err(|errno| fail!("open {:?}: {errno}", directory.as_c_str()))?;
     let pipe = Pipe::new()?;
-    let args = CloneArgs::new().cgroup(fd).exit_signal(SIGCHLD);
+    let args = CloneArgs::new().cgroup(fd(file)).exit_signal(SIGCHLD);
     // SAFETY: fork-like; the child leaves through exit_group in its branch.
     let result = unsafe { sys::clone3(&args) };
     let pid = match result {
         Ok(0) => {
             // Stay in the cgroup until the parent has looked: until it closes the pipe.
-            let _ = unsafe { sys::close(pipe.write) };
+            let _ = close_fd(pipe.write);
             let mut byte = [0u8; 1];
-            let _ = sys::read(pipe.read, &mut byte);
+            let _ = sys::read(fd(pipe.read), &mut byte);
             sys::exit_group(0)
         }
         Ok(pid) => Some(pid),
         Err(errno) => {
             // SAFETY: opened here.
-            let _ = unsafe { sys::close(fd) };
+            let _ = close_fd(file);
             return Err(if errno == Errno::ENOSYS { enosys() } else { fail!("clone3 with CLONE_INTO_CGROUP failed: {errno}") });
         }
     };
@@ -515,7 +513,7 @@ fn into_cgroup(directory: &Path) -> Verdict {
     });
     drop(pipe);
     // SAFETY: opened here.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(file);
     let status = wait_exit_status(pid, 0)?;
     match listed {
         Ok((true, _)) if status == 0 => Ok(()),
@@ -845,9 +843,9 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
     let Ok(pid) = (unsafe { freeclone::clone3(&args, return_arg_as_status, 44 as *mut c_void) }) else {
         return FALLBACK_PIDFD_WRONG;
     };
-    let info = sys::waitid(sys::WaitId::PidFd(pidfd), sys::WEXITED);
+    let info = sys::waitid(sys::WaitId::PidFd(fd(pidfd)), sys::WEXITED);
     // SAFETY: the pidfd the call just made.
-    let _ = unsafe { sys::close(pidfd) };
+    let _ = close_fd(pidfd);
     if !matches!(info, Ok(Some(info)) if info.pid == pid && info.status == 44) {
         return FALLBACK_PIDFD_WRONG;
     }
@@ -857,7 +855,7 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
     let base = || CloneArgs::new().exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
     let inexpressible = [
         base().set_tid(&set_tid),
-        base().cgroup(0),
+        base().cgroup(fd(0)),
         base().flags(CLONE_CLEAR_SIGHAND),
         base().clone_flags(CLONE_NEWTIME),
         base().flags(1 << 40),

@@ -9,6 +9,7 @@ use freeclone::signal::SIGCHLD;
 use freeclone::{Errno, pid_t, sys};
 
 use crate::harness::{MappedStack, Pipe, Verdict, fail, must_not_run, return_arg_as_status, return_zero, skip, spawn};
+use crate::harness::{close_fd, fd};
 
 /// The exit status the accepted-flag children return.
 const SEVEN: *mut c_void = 7 as *mut c_void;
@@ -184,10 +185,10 @@ pub fn pid_bit_is_pidfd_today() -> Verdict {
         Err(errno) => return Err(fail!("clone(CLONE_PID|SIGCHLD) failed: {errno}")),
     };
     let status = crate::harness::wait_exit_status(tid, 0)?;
-    let valid = pidfd >= 0 && sys::fcntl_getfd(pidfd).is_ok();
+    let valid = pidfd >= 0 && sys::fcntl_getfd(fd(pidfd)).is_ok();
     if pidfd >= 0 {
         // SAFETY: the kernel made this descriptor for us.
-        let _ = unsafe { sys::close(pidfd) };
+        let _ = close_fd(pidfd);
     }
     if status != 7 || !valid {
         return Err(fail!("CLONE_PID: status {status}, ptid holds {pidfd}, not an open PID file descriptor"));

@@ -4,6 +4,7 @@
 use core::ffi::c_int;
 use core::fmt::{self, Write};
 
+use freeclone::fd::{BorrowedFd, OwnedFd};
 use freeclone::{Errno, pid_t, println, sys};
 
 /// A case's outcome: `Ok` passed; `Err` failed or was skipped, with a reason.
@@ -255,6 +256,26 @@ pub fn spawn(f: freeclone::CloneFn, flags: c_int, arg: *mut core::ffi::c_void) -
     }
 }
 
+/// Descriptor `number`, which this program manages by hand: pipe ends that fork-like
+/// children close in their own copies of the table, numbers the cases pass between
+/// processes. Borrowing it is what each call below needs.
+pub fn fd(number: c_int) -> BorrowedFd<'static> {
+    // SAFETY: the cases use a number only while it is open in the process using it, or
+    // to see the kernel refuse it (EBADF); nothing here closes through a borrow.
+    unsafe { BorrowedFd::borrow_raw(number) }
+}
+
+/// Closes descriptor `number`, which the calling process owns and does not use again.
+pub fn close_fd(number: c_int) -> Result<(), Errno> {
+    // SAFETY: as the caller promises.
+    sys::close(unsafe { OwnedFd::from_raw_fd(number) })
+}
+
+/// `pipe2` with the ends as bare numbers, which the cases pass to children.
+pub fn raw_pipe(flags: c_int) -> Result<(c_int, c_int), Errno> {
+    sys::pipe2(flags).map(|(read, write)| (read.into_raw_fd(), write.into_raw_fd()))
+}
+
 /// A pipe a child reports through; both ends close on drop.
 pub struct Pipe {
     pub read: c_int,
@@ -263,24 +284,24 @@ pub struct Pipe {
 
 impl Pipe {
     pub fn new() -> Result<Pipe, Failure> {
-        let [read, write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+        let (read, write) = raw_pipe(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
         Ok(Pipe { read, write })
     }
 
     /// In the child: writes `bytes` whole (a pipe write of up to 4 KiB is atomic).
     pub fn send(&self, bytes: &[u8]) -> bool {
-        sys::write(self.write, bytes) == Ok(bytes.len())
+        sys::write(fd(self.write), bytes) == Ok(bytes.len())
     }
 
     /// In the parent: closes its write end, then reads until every writer has closed
     /// (the child's exit closes its copy) or `buffer` is full; returns the bytes read.
     pub fn receive<'a>(&mut self, buffer: &'a mut [u8]) -> &'a [u8] {
         // SAFETY: the pipe owns its descriptors.
-        let _ = unsafe { sys::close(self.write) };
+        let _ = close_fd(self.write);
         self.write = -1;
         let mut filled = 0;
         while filled < buffer.len() {
-            match sys::read(self.read, &mut buffer[filled..]) {
+            match sys::read(fd(self.read), &mut buffer[filled..]) {
                 Ok(0) => break,
                 Ok(count) => filled += count,
                 Err(Errno::EINTR) => continue,
@@ -293,12 +314,9 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        // SAFETY: the pipe owns its descriptors.
-        unsafe {
-            let _ = sys::close(self.read);
-            if self.write >= 0 {
-                let _ = sys::close(self.write);
-            }
+        let _ = close_fd(self.read);
+        if self.write >= 0 {
+            let _ = close_fd(self.write);
         }
     }
 }

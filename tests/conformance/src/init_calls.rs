@@ -18,14 +18,15 @@ use freeclone::sys::{self, CStrArray, CStrArrayBuf};
 use freeclone::{Errno, sys::Utsname};
 
 use crate::harness::{Failure, Pipe, Text, Verdict, fail, skip, spawn};
+use crate::harness::{close_fd, fd};
+use freeclone::fd::{BorrowedFd, OwnedFd};
 
 // ---------------------------------------------------------------------------------
 // Helpers
 
 /// Closes a descriptor this file opened and nothing else uses.
 fn close(fd: c_int) {
-    // SAFETY: the descriptor belongs to the caller, which does not use it again.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(fd);
 }
 
 /// A short byte string built at run time (a path, a namespace link, a host name),
@@ -83,7 +84,7 @@ impl Bytes {
     /// The target of the symbolic link at `path`.
     fn read_link(path: &CStr) -> Result<Bytes, Failure> {
         let mut link = Bytes::new();
-        let length = sys::readlinkat(sys::AT_FDCWD, path, &mut link.bytes[..127])
+        let length = sys::readlinkat(freeclone::fd::CWD, path, &mut link.bytes[..127])
             .map_err(|errno| fail!("readlink {path:?}: {errno} (is /proc mounted?)"))?;
         link.len = length;
         Ok(link)
@@ -103,31 +104,27 @@ fn hostname() -> Result<Bytes, Failure> {
 }
 
 /// Whether `path` (relative to `dirfd`) can be opened: `Ok(false)` for `ENOENT`.
-fn exists_at(dirfd: c_int, path: &CStr) -> Result<bool, Failure> {
+fn exists_at(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<bool, Failure> {
     match sys::openat(dirfd, path, sys::O_RDONLY | sys::O_CLOEXEC, 0) {
-        Ok(fd) => {
-            close(fd);
-            Ok(true)
-        }
+        Ok(_) => Ok(true),
         Err(Errno::ENOENT) => Ok(false),
         Err(errno) => Err(fail!("open {path:?}: {errno}")),
     }
 }
 
 fn exists(path: &CStr) -> Result<bool, Failure> {
-    exists_at(sys::AT_FDCWD, path)
+    exists_at(freeclone::fd::CWD, path)
 }
 
 /// Creates the empty file `path`.
 fn create(path: &CStr) -> Verdict {
     let flags = sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC;
-    let fd = sys::openat(sys::AT_FDCWD, path, flags, 0o600).map_err(|errno| fail!("create {path:?}: {errno}"))?;
-    close(fd);
+    sys::openat(freeclone::fd::CWD, path, flags, 0o600).map_err(|errno| fail!("create {path:?}: {errno}"))?;
     Ok(())
 }
 
 fn make_directory(path: &CStr) -> Verdict {
-    match sys::mkdirat(sys::AT_FDCWD, path, 0o700) {
+    match sys::mkdirat(freeclone::fd::CWD, path, 0o700) {
         Ok(()) | Err(Errno::EEXIST) => Ok(()),
         Err(errno) => Err(fail!("mkdir {path:?}: {errno}")),
     }
@@ -136,11 +133,8 @@ fn make_directory(path: &CStr) -> Verdict {
 /// A scratch directory's path: under /tmp where it exists (natively), at the root
 /// otherwise (an initramfs).
 fn scratch(name: &[u8]) -> Bytes {
-    let under_tmp = match sys::openat(sys::AT_FDCWD, c"/tmp", sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) {
-        Ok(fd) => {
-            close(fd);
-            true
-        }
+    let under_tmp = match sys::openat(freeclone::fd::CWD, c"/tmp", sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) {
+        Ok(_) => true,
         Err(_) => false,
     };
     Bytes::of(&[if under_tmp { b"/tmp/" } else { b"/" }, name])
@@ -274,7 +268,7 @@ extern "C" fn hold_a_new_uts_namespace(arg: *mut c_void) -> c_int {
         return 1;
     }
     let mut byte = [0u8; 1];
-    let _ = sys::read(holder.release.read, &mut byte); // EOF when the parent closes
+    let _ = sys::read(fd(holder.release.read), &mut byte); // EOF when the parent closes
     0
 }
 
@@ -287,7 +281,7 @@ pub fn setns_joins_the_namespace_of_an_fd() -> Verdict {
         close(holder.report.write);
         holder.report.write = -1;
         let mut message = [0u8; 241];
-        let length = sys::read(holder.report.read, &mut message).map_err(|errno| fail!("reading the holder's report: {errno}"))?;
+        let length = sys::read(fd(holder.report.read), &mut message).map_err(|errno| fail!("reading the holder's report: {errno}"))?;
         match message[..length] {
             [b'R'] => {}
             [b'S', ref text @ ..] => return Err(Failure::Skip(text_of(text))),
@@ -296,9 +290,9 @@ pub fn setns_joins_the_namespace_of_an_fd() -> Verdict {
         }
         let path = *Bytes::of(&[b"/proc/"]).push_number(child.tid as u32).push(b"/ns/uts");
         in_child(|| {
-            let fd = sys::openat(sys::AT_FDCWD, path.as_c_str(), sys::O_RDONLY | sys::O_CLOEXEC, 0)
+            let file = sys::openat(freeclone::fd::CWD, path.as_c_str(), sys::O_RDONLY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd)
                 .map_err(|errno| fail!("open {path}: {errno}"))?;
-            sys::setns(fd, CLONE_NEWUTS).map_err(|errno| refused(errno, "setns(the holder's uts fd, CLONE_NEWUTS)"))?;
+            sys::setns(fd(file), CLONE_NEWUTS).map_err(|errno| refused(errno, "setns(the holder's uts file, CLONE_NEWUTS)"))?;
             let name = hostname()?;
             if name.as_bytes() != HOLDER_HOSTNAME {
                 return Err(fail!("after setns the hostname is {name}, the holder's is freeclone-setns"));
@@ -339,8 +333,8 @@ pub fn chroot_changes_what_slash_resolves_to() -> Verdict {
             Ok(())
         })
     });
-    let _ = sys::unlinkat(sys::AT_FDCWD, marker.as_c_str(), 0);
-    let _ = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    let _ = sys::unlinkat(freeclone::fd::CWD, marker.as_c_str(), 0);
+    let _ = sys::unlinkat(freeclone::fd::CWD, directory.as_c_str(), sys::AT_REMOVEDIR);
     result?;
     if exists(c"/freeclone-chroot-marker")? {
         return Err(fail!("the caller's / holds the marker: the child's chroot changed the caller's root"));
@@ -387,7 +381,7 @@ pub fn pivot_root_moves_the_old_root_under_put_old() -> Verdict {
         private_mount_namespace(&callers)?;
         pivot_into_a_new_root(&directory)
     });
-    let _ = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    let _ = sys::unlinkat(freeclone::fd::CWD, directory.as_c_str(), sys::AT_REMOVEDIR);
     result
 }
 
@@ -401,7 +395,7 @@ pub fn umount2_detaches_a_mount() -> Verdict {
         let marker = Bytes::of(&[directory.as_bytes(), b"/marker"]);
         create(marker.as_c_str())?;
         let flags = sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC;
-        let fd = sys::openat(sys::AT_FDCWD, directory.as_c_str(), flags, 0)
+        let file = sys::openat(freeclone::fd::CWD, directory.as_c_str(), flags, 0).map(OwnedFd::into_raw_fd)
             .map_err(|errno| fail!("open {directory}: {errno}"))?;
         // The open directory keeps the mount busy: a plain unmount is refused, a lazy
         // one detaches it at once.
@@ -413,13 +407,13 @@ pub fn umount2_detaches_a_mount() -> Verdict {
         if exists(marker.as_c_str())? {
             return Err(fail!("after umount2 {marker} still resolves: the tmpfs is still attached"));
         }
-        if !exists_at(fd, c"marker")? {
+        if !exists_at(fd(file), c"marker")? {
             return Err(fail!("the detached tmpfs lost its file: MNT_DETACH must keep it usable through open descriptors"));
         }
-        close(fd);
+        close(file);
         Ok(())
     });
-    let _ = sys::unlinkat(sys::AT_FDCWD, directory.as_c_str(), sys::AT_REMOVEDIR);
+    let _ = sys::unlinkat(freeclone::fd::CWD, directory.as_c_str(), sys::AT_REMOVEDIR);
     result
 }
 
@@ -583,17 +577,17 @@ const HIGH_ID: u32 = 100_000;
 
 /// Whether `/proc/self/status` has the line `line`.
 fn status_has(line: &[u8]) -> Result<bool, Failure> {
-    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0)
+    let file = sys::openat(freeclone::fd::CWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd)
         .map_err(|errno| fail!("open /proc/self/status: {errno} (is /proc mounted?)"))?;
     let mut status = [0u8; 4096];
     let mut filled = 0;
     while filled < status.len() {
-        match sys::read(fd, &mut status[filled..]) {
+        match sys::read(fd(file), &mut status[filled..]) {
             Ok(0) | Err(_) => break,
             Ok(count) => filled += count,
         }
     }
-    close(fd);
+    close(file);
     Ok(status[..filled].split(|&byte| byte == b'\n').any(|candidate| candidate == line))
 }
 
@@ -623,13 +617,13 @@ pub fn mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset() -> Ver
     in_child(|| {
         let path = scratch(b"freeclone-mmap-offset");
         let flags = sys::O_CREAT | sys::O_RDWR | sys::O_TRUNC | sys::O_CLOEXEC;
-        let fd = sys::openat(sys::AT_FDCWD, path.as_c_str(), flags, 0o600).map_err(|errno| fail!("create {path}: {errno}"))?;
-        let _ = sys::unlinkat(sys::AT_FDCWD, path.as_c_str(), 0);
+        let file = sys::openat(freeclone::fd::CWD, path.as_c_str(), flags, 0o600).map(OwnedFd::into_raw_fd).map_err(|errno| fail!("create {path}: {errno}"))?;
+        let _ = sys::unlinkat(freeclone::fd::CWD, path.as_c_str(), 0);
         // Three pages, page k filled with the byte k + 1.
         for k in 0..3u8 {
             let chunk = [k + 1; 4096];
             for _ in 0..page / chunk.len() {
-                if sys::write(fd, &chunk) != Ok(chunk.len()) {
+                if sys::write(fd(file), &chunk) != Ok(chunk.len()) {
                     return Err(fail!("writing {path}"));
                 }
             }
@@ -637,7 +631,7 @@ pub fn mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset() -> Ver
         for k in 1..3u8 {
             let offset = usize::from(k) * page;
             // SAFETY: a new mapping where the kernel chooses.
-            let mapped = unsafe { sys::mmap(core::ptr::null_mut(), page, sys::PROT_READ, sys::MAP_PRIVATE, fd, offset) }
+            let mapped = unsafe { sys::mmap(core::ptr::null_mut(), page, sys::PROT_READ, sys::MAP_PRIVATE, file, offset) }
                 .map_err(|errno| fail!("mmap at offset {offset}: {errno}"))?;
             // SAFETY: the page just mapped, inside the file (a wrong offset past its end
             // faults with SIGBUS, which the wait reports).
@@ -648,7 +642,7 @@ pub fn mmap_of_a_file_at_a_nonzero_offset_maps_the_bytes_at_that_offset() -> Ver
                 return Err(fail!("the page mapped at offset {offset} holds {first} .. {last}, not the file's {}", k + 1));
             }
         }
-        close(fd);
+        close(file);
         Ok(())
     })
 }

@@ -35,6 +35,7 @@ use freeclone::tls::{TlsArgument, thread_pointer};
 use freeclone::{Errno, clone, clone2, pid_t, stack, sys};
 
 use harness::{MappedStack, Verdict, fail, must_not_run, return_arg_as_status, return_zero, skip, wait_exit_status};
+use crate::harness::{close_fd, fd, raw_pipe};
 
 freeclone::entry!(main);
 
@@ -72,13 +73,13 @@ fn main(rt: freeclone::rt::Runtime) -> i32 {
     // The banner starts on a line of its own: the firmware may leave its last line
     // unterminated on the serial console, which would swallow the first case's line.
     freeclone::println!("\ninit: freeclone's conformance program as PID 1");
-    let _ = sys::mkdirat(sys::AT_FDCWD, c"/proc", 0o555);
+    let _ = sys::mkdirat(freeclone::fd::CWD, c"/proc", 0o555);
     if let Err(errno) = sys::mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None) {
         freeclone::println!("init: mounting /proc failed: {errno}");
     }
     // cgroup2 where hosts have it, for CLONE_INTO_CGROUP's case.
     for directory in [c"/sys", c"/sys/fs", c"/sys/fs/cgroup"] {
-        let _ = sys::mkdirat(sys::AT_FDCWD, directory, 0o555);
+        let _ = sys::mkdirat(freeclone::fd::CWD, directory, 0o555);
     }
     if let Err(errno) = sys::mount(Some(c"cgroup2"), c"/sys/fs/cgroup", Some(c"cgroup2"), 0, None) {
         freeclone::println!("init: mounting cgroup2 failed: {errno}");
@@ -515,7 +516,7 @@ extern "C" fn report_tids(arg: *mut c_void) -> c_int {
     for (index, value) in [sys::gettid(), sys::getpid(), ctid, ptid].into_iter().enumerate() {
         bytes[index * 4..index * 4 + 4].copy_from_slice(&value.to_ne_bytes());
     }
-    match sys::write(report.pipe_write, &bytes) {
+    match sys::write(fd(report.pipe_write), &bytes) {
         Ok(16) => 0,
         _ => 1,
     }
@@ -525,17 +526,17 @@ extern "C" fn report_tids(arg: *mut c_void) -> c_int {
 /// reports, through a pipe, the IDs it sees in its own memory.
 fn spawn_tid_reporter() -> Result<ChildTids, harness::Failure> {
     let stack = MappedStack::new(STACK_SIZE)?;
-    let [pipe_read, pipe_write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+    let (pipe_read, pipe_write) = raw_pipe(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
     let mut report = TidReport { pipe_write, ptid: 0, ctid: 0 };
     let flags = SIGCHLD | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID;
     let (ptid, ctid) = (&raw mut report.ptid, &raw mut report.ctid);
     let tid = unsafe { clone(report_tids, stack.top(), flags, (&raw mut report).cast(), ptid, null_mut(), ctid) };
-    let _ = unsafe { sys::close(pipe_write) };
+    let _ = close_fd(pipe_write);
     let tid = tid.map_err(|errno| fail!("clone failed: {errno}"))?;
     let parent_ptid = unsafe { core::ptr::read_volatile(ptid) };
     let mut bytes = [0u8; 16];
-    let read = sys::read(pipe_read, &mut bytes);
-    let _ = unsafe { sys::close(pipe_read) };
+    let read = sys::read(fd(pipe_read), &mut bytes);
+    let _ = close_fd(pipe_read);
     let status = wait_exit_status(tid, 0)?;
     if read != Ok(16) || status != 0 {
         return Err(fail!("child report incomplete: read {read:?}, status {status}"));

@@ -21,7 +21,7 @@ struct Report {
 extern "C" fn report_namespace_link(arg: *mut c_void) -> c_int {
     let report = unsafe { &*(arg as *const Report) };
     let mut link = [0u8; 128];
-    match sys::readlinkat(sys::AT_FDCWD, report.path, &mut link) {
+    match sys::readlinkat(freeclone::fd::CWD, report.path, &mut link) {
         Ok(length) => i32::from(!report.pipe.send(&link[..length])),
         Err(errno) => errno.raw(),
     }
@@ -31,7 +31,7 @@ extern "C" fn report_namespace_link(arg: *mut c_void) -> c_int {
 /// the caller's.
 fn namespace_link_differs(flags: c_int, path: &'static CStr) -> Verdict {
     let mut own = [0u8; 128];
-    let own_length = sys::readlinkat(sys::AT_FDCWD, path, &mut own)
+    let own_length = sys::readlinkat(freeclone::fd::CWD, path, &mut own)
         .map_err(|errno| fail!("readlink {path:?}: {errno} (is /proc mounted?)"))?;
     let mut report = Report { pipe: Pipe::new()?, path };
     let child = spawn(report_namespace_link, flags | SIGCHLD, (&raw mut report).cast())?;
@@ -109,10 +109,8 @@ pub fn newpid_child_is_pid_one_of_its_namespace() -> Verdict {
 /// A directory for the mount-namespace case: under /tmp where it exists (natively),
 /// at the root otherwise (an initramfs).
 fn scratch_directory() -> &'static CStr {
-    match sys::openat(sys::AT_FDCWD, c"/tmp", sys::O_RDONLY | sys::O_DIRECTORY, 0) {
-        Ok(fd) => {
-            // SAFETY: opened just above.
-            let _ = unsafe { sys::close(fd) };
+    match sys::openat(freeclone::fd::CWD, c"/tmp", sys::O_RDONLY | sys::O_DIRECTORY, 0) {
+        Ok(_) => {
             c"/tmp/freeclone-newns"
         }
         Err(_) => c"/freeclone-newns",
@@ -139,7 +137,7 @@ extern "C" fn mount_and_create(arg: *mut c_void) -> c_int {
     }
     let (path, length) = file_inside(directory);
     let Ok(path) = CStr::from_bytes_until_nul(&path[..=length]) else { return 99 };
-    match sys::openat(sys::AT_FDCWD, path, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o600) {
+    match sys::openat(freeclone::fd::CWD, path, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o600) {
         Ok(_) => 0,
         Err(errno) => errno.raw(),
     }
@@ -147,7 +145,7 @@ extern "C" fn mount_and_create(arg: *mut c_void) -> c_int {
 
 pub fn newns_mounts_stay_in_the_child() -> Verdict {
     let directory = scratch_directory();
-    match sys::mkdirat(sys::AT_FDCWD, directory, 0o700) {
+    match sys::mkdirat(freeclone::fd::CWD, directory, 0o700) {
         Ok(()) | Err(freeclone::Errno::EEXIST) => {}
         Err(errno) => return Err(fail!("mkdir {directory:?}: {errno}")),
     }
@@ -159,18 +157,16 @@ pub fn newns_mounts_stay_in_the_child() -> Verdict {
         }
         let (path, length) = file_inside(directory);
         let path = CStr::from_bytes_until_nul(&path[..=length]).map_err(|_| fail!("path"))?;
-        match sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0) {
+        match sys::openat(freeclone::fd::CWD, path, sys::O_RDONLY | sys::O_CLOEXEC, 0) {
             Err(freeclone::Errno::ENOENT) => Ok(()),
-            Ok(fd) => {
-                // SAFETY: opened just above.
-            let _ = unsafe { sys::close(fd) };
-                let _ = sys::unlinkat(sys::AT_FDCWD, path, 0);
+            Ok(_) => {
+                let _ = sys::unlinkat(freeclone::fd::CWD, path, 0);
                 Err(fail!("the file the child created on its private mount is visible to the parent"))
             }
             Err(errno) => Err(fail!("open {path:?}: {errno}")),
         }
     })();
-    let _ = sys::unlinkat(sys::AT_FDCWD, directory, sys::AT_REMOVEDIR);
+    let _ = sys::unlinkat(freeclone::fd::CWD, directory, sys::AT_REMOVEDIR);
     result.and_then(|()| namespace_link_differs(CLONE_NEWNS, c"/proc/self/ns/mnt"))
 }
 

@@ -15,6 +15,8 @@ use freeclone::sys::{self, CStrArray, CStrArrayBuf, WaitId};
 use freeclone::{Errno, pid_t};
 
 use crate::harness::{Failure, Pipe, Verdict, fail, skip};
+use crate::harness::{close_fd, fd, raw_pipe};
+use freeclone::fd::{AsFd, OwnedFd};
 
 /// The process cases, registered by main.
 pub const CASES: &[crate::harness::Case] = &[
@@ -115,9 +117,9 @@ fn blocked_child(rt: &freeclone::rt::Runtime, builder: Builder, pipe: &Pipe) -> 
     let (read, write) = (pipe.read, pipe.write);
     builder.spawn(rt, move || {
         // SAFETY: the child's copy of the write end, which only this child uses.
-        let _ = unsafe { sys::close(write) };
+        let _ = close_fd(write);
         let mut byte = [0u8; 1];
-        let _ = sys::read(read, &mut byte);
+        let _ = sys::read(fd(read), &mut byte);
         0
     })
 }
@@ -153,8 +155,8 @@ pub fn waitid_p_pid_reports_the_exit_status_in_siginfo() -> Verdict {
     let child = Builder::new()
         .spawn(&rt, move || {
             // SAFETY: the child's copy of the write end.
-            let _ = unsafe { sys::close(write) };
-            let _ = sys::read(read, &mut [0u8; 1]);
+            let _ = close_fd(write);
+            let _ = sys::read(fd(read), &mut [0u8; 1]);
             7
         })
         .map_err(|errno| fail!("spawn: {errno}"))?;
@@ -179,22 +181,22 @@ pub fn pidfd_polls_readable_when_its_child_exits_and_pidfd_send_signal_reaches_i
     let rt = crate::runtime()?;
     let pipe = Pipe::new()?;
     let mut child = blocked_child(&rt, Builder::new().pidfd(true), &pipe).map_err(|errno| qemu_refusal(errno, "spawn with a pidfd"))?;
-    let pidfd = child.pidfd().ok_or_else(|| fail!("no pidfd although asked for"))?;
-    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let pidfd = child.pidfd().ok_or_else(|| fail!("no pidfd although asked for"))?.as_raw_fd();
+    let mut fds = [sys::PollFd::new(fd(pidfd), sys::POLLIN)];
     let while_alive = sys::poll(&mut fds, 0);
     let sent = child.kill(SIGTERM);
-    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let mut fds = [sys::PollFd::new(fd(pidfd), sys::POLLIN)];
     // No time limit of its own: the child is dying, and a hang is the case's time limit's.
     let after = sys::poll(&mut fds, -1);
-    let info = sys::waitid(WaitId::PidFd(pidfd), sys::WEXITED);
+    let info = sys::waitid(WaitId::PidFd(fd(pidfd)), sys::WEXITED);
     let status = wait(&mut child);
     drop(pipe);
     if while_alive != Ok(0) {
         return Err(fail!("the pidfd polled {while_alive:?} while its child was alive"));
     }
     sent.map_err(|errno| fail!("pidfd_send_signal(SIGTERM): {errno}"))?;
-    if after != Ok(1) || fds[0].revents & sys::POLLIN == 0 {
-        return Err(fail!("the pidfd polled {after:?} (revents {:#x}) after its child was killed", fds[0].revents));
+    if after != Ok(1) || fds[0].revents() & sys::POLLIN == 0 {
+        return Err(fail!("the pidfd polled {after:?} (revents {:#x}) after its child was killed", fds[0].revents()));
     }
     match info {
         Ok(Some(info)) if info.code == sys::CLD_KILLED && info.status == SIGTERM => {}
@@ -221,14 +223,13 @@ pub fn pidfd_open_refers_to_a_child_until_it_is_reaped() -> Verdict {
             return Err(fail!("pidfd_open of a child: {errno}"));
         }
     };
-    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let mut fds = [sys::PollFd::new(pidfd.as_fd(), sys::POLLIN)];
     let polled = sys::poll(&mut fds, -1);
-    let signal_zero = sys::pidfd_send_signal(pidfd, 0);
+    let signal_zero = sys::pidfd_send_signal(pidfd.as_fd(), 0);
     exited_with(&mut child, 3)?;
-    let after_reaping = sys::pidfd_send_signal(pidfd, 0);
+    let after_reaping = sys::pidfd_send_signal(pidfd.as_fd(), 0);
     let reopened = sys::pidfd_open(child.pid(), 0);
-    // SAFETY: opened above, owned here.
-    let _ = unsafe { sys::close(pidfd) };
+    drop(pidfd);
     if polled != Ok(1) {
         return Err(fail!("the pidfd of an exited child polled {polled:?}"));
     }
@@ -247,7 +248,7 @@ const CONTAINER_HOSTNAME: &[u8] = b"freeclone-container";
 pub fn container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname() -> Verdict {
     let rt = crate::runtime()?;
     let mut parent_mounts = [0u8; 64];
-    let length = sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/mnt", &mut parent_mounts)
+    let length = sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/mnt", &mut parent_mounts)
         .map_err(|errno| fail!("readlink /proc/self/ns/mnt: {errno} (is /proc mounted?)"))?;
     let flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS;
     let spawned = Builder::new().clone_flags(flags).spawn(&rt, move || {
@@ -261,7 +262,7 @@ pub fn container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_o
             return 12;
         }
         let mut own = [0u8; 64];
-        match sys::readlinkat(sys::AT_FDCWD, c"/proc/self/ns/mnt", &mut own) {
+        match sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/mnt", &mut own) {
             Ok(own_length) if own[..own_length] != parent_mounts[..length] => 0,
             _ => 13,
         }
@@ -295,10 +296,8 @@ fn exit_status_program() -> Result<&'static CStr, Failure> {
         Some(entry) => unsafe { CStr::from_ptr(entry.as_ptr().add("FREECLONE_EXIT_STATUS=".len())) },
         None => c"/bin/exit_status",
     };
-    match sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY, 0) {
-        Ok(fd) => {
-            // SAFETY: opened just above.
-            let _ = unsafe { sys::close(fd) };
+    match sys::openat(freeclone::fd::CWD, path, sys::O_RDONLY, 0) {
+        Ok(_) => {
             Ok(path)
         }
         Err(errno) => Err(fail!(
@@ -317,7 +316,7 @@ fn enoexec_proof(errno: Errno, what: &str) -> Failure {
         return fail!("{what}: {errno}");
     }
     let Some(program) = crate::init_calls::program() else { return fail!("{what}: ENOEXEC") };
-    match freeclone::process::spawn_exec(program, &CStrArrayBuf::new([program, crate::init_calls::EXEC_PROBE]), CStrArray::EMPTY) {
+    match freeclone::process::spawn_exec(program, &CStrArrayBuf::new([program, crate::init_calls::EXEC_PROBE]), CStrArray::EMPTY).map_err(Errno::from) {
         Err(Errno::ENOEXEC) => skip!(
             "{what}: ENOEXEC, and execve of this very (running) program is ENOEXEC too: the kernel \
              that answers cannot run this architecture's programs (qemu-user without binfmt_misc); \
@@ -340,7 +339,7 @@ fn no_child_left() -> Verdict {
 
 pub fn spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child() -> Verdict {
     let path = c"/freeclone-missing/program";
-    match freeclone::process::spawn_exec(path, &CStrArrayBuf::new([path]), CStrArray::EMPTY) {
+    match freeclone::process::spawn_exec(path, &CStrArrayBuf::new([path]), CStrArray::EMPTY).map_err(Errno::from) {
         Err(Errno::ENOENT) => no_child_left(),
         Err(errno) => Err(fail!("spawn_exec of a missing path gave {errno}, not ENOENT")),
         Ok(mut child) => Err(fail!("spawn_exec of a missing path succeeded: the child ended with {:?}", child.wait())),
@@ -353,10 +352,10 @@ pub fn spawn_exec_failed_action_comes_back_as_its_errno() -> Verdict {
     let cases: [(&[Action<'_>], Errno, &str); 3] = [
         (&[Action::Chdir(c"/freeclone-missing-directory")], Errno::ENOENT, "chdir to a missing directory"),
         (&[Action::Setsid, Action::Close(1000)], Errno::EBADF, "close of a descriptor that is not open"),
-        (&[Action::Dup2 { from: 1000, to: 3 }], Errno::EBADF, "dup2 from a descriptor that is not open"),
+        (&[Action::Dup2 { from: fd(1000), to: 3 }], Errno::EBADF, "dup2 from a descriptor that is not open"),
     ];
     for (actions, expected, what) in cases {
-        match Exec::new(program, &argv, CStrArray::EMPTY).actions(actions).spawn() {
+        match Exec::new(program, &argv, CStrArray::EMPTY).actions(actions).spawn().map_err(Errno::from) {
             Err(errno) if errno == expected => no_child_left().map_err(|failure| failure.with_context("after", what))?,
             Err(errno) => return Err(fail!("{what} gave {errno}, not {expected}")),
             Ok(mut child) => return Err(fail!("{what} was not reported; the child ended with {:?}", child.wait())),
@@ -369,7 +368,7 @@ pub fn spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval() -> Verdict 
     let program = exit_status_program()?;
     let argv = CStrArrayBuf::new([program]);
     for flag in [CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, CLONE_SETTLS] {
-        match Exec::new(program, &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(flag)).spawn() {
+        match Exec::new(program, &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(flag)).spawn().map_err(Errno::from) {
             Err(Errno::EINVAL) => {}
             other => return Err(fail!("flag {flag:#x} gave {:?}, not EINVAL", other.map(|child| child.pid()))),
         }
@@ -382,8 +381,8 @@ pub fn spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe(
     let mut pipe = Pipe::new()?;
     let argv = CStrArrayBuf::new([program, c"7", c"through the pipe"]);
     // The pipe's ends are close-on-exec: only the dup2 to 1 reaches the program.
-    let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).spawn();
+    let actions = [Action::Dup2 { from: fd(pipe.write), to: 1 }];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).spawn().map_err(Errno::from);
     let child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec of examples/exit_status"))?;
     exits_after_printing(child, &mut pipe, 7, b"argv[2] = \"through the pipe\"\n")
 }
@@ -405,15 +404,15 @@ pub fn spawn_exec_applies_setsid_and_gives_a_pidfd() -> Verdict {
     // The program prints a few lines into the pipe and exits: the checks below see its
     // zombie, which keeps its session until reaped.
     let argv = CStrArrayBuf::new([program, c"5"]);
-    let actions = [Action::Setsid, Action::Dup2 { from: pipe.write, to: 1 }];
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).process(Builder::new().pidfd(true)).spawn();
+    let actions = [Action::Setsid, Action::Dup2 { from: fd(pipe.write), to: 1 }];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).process(Builder::new().pidfd(true)).spawn().map_err(Errno::from);
     let mut child = spawned.map_err(|errno| match errno {
         Errno::ENOEXEC => enoexec_proof(errno, "spawn_exec with a pidfd"),
         errno => qemu_refusal(errno, "spawn_exec with a pidfd"),
     })?;
     let pid: pid_t = child.pid();
-    let pidfd = child.pidfd().ok_or_else(|| fail!("no pidfd although asked for"))?;
-    let mut fds = [sys::PollFd::new(pidfd, sys::POLLIN)];
+    let pidfd = child.pidfd().ok_or_else(|| fail!("no pidfd although asked for"))?.as_raw_fd();
+    let mut fds = [sys::PollFd::new(fd(pidfd), sys::POLLIN)];
     let polled = sys::poll(&mut fds, -1);
     // Until reaped, the zombie keeps its session.
     let session = sys::getsid(pid);
@@ -432,9 +431,9 @@ pub fn spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program() -> Verdict {
     let program = exit_status_program()?;
     let pipe = Pipe::new()?;
     let argv = CStrArrayBuf::new([program, c"9"]);
-    let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
+    let actions = [Action::Dup2 { from: fd(pipe.write), to: 1 }];
     let builder = Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWUTS);
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).process(builder).spawn();
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).process(builder).spawn().map_err(Errno::from);
     drop(pipe);
     let mut child = spawned.map_err(|errno| match errno {
         Errno::ENOEXEC => enoexec_proof(errno, "spawn_exec in new namespaces"),
@@ -452,14 +451,14 @@ fn blocked_mask_of(pid: pid_t) -> Result<u64, Failure> {
         length += part.len();
     }
     let path = CStr::from_bytes_until_nul(&path).map_err(|_| fail!("a path"))?;
-    let fd = sys::openat(sys::AT_FDCWD, path, sys::O_RDONLY, 0).map_err(|errno| fail!("open {path:?}: {errno}"))?;
+    let file = sys::openat(freeclone::fd::CWD, path, sys::O_RDONLY, 0).map(OwnedFd::into_raw_fd).map_err(|errno| fail!("open {path:?}: {errno}"))?;
     let mut text = [0u8; 4096];
     let mut filled = 0;
-    while let Ok(count @ 1..) = sys::read(fd, &mut text[filled..]) {
+    while let Ok(count @ 1..) = sys::read(fd(file), &mut text[filled..]) {
         filled += count;
     }
     // SAFETY: opened above.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(file);
     let line = text[..filled].split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(b"SigBlk:"));
     let hex = line.ok_or_else(|| fail!("no SigBlk line in {path:?}"))?;
     let hex = core::str::from_utf8(hex).map_err(|_| fail!("SigBlk is not text"))?.trim();
@@ -486,8 +485,8 @@ pub fn spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers() 
     let before = sys::sigprocmask(sys::SIG_BLOCK, &sys::empty_signal_set()).map_err(|errno| fail!("sigprocmask: {errno}"))?;
     let mut pipe = Pipe::new()?;
     let argv = CStrArrayBuf::new([program, c"0"]);
-    let actions = [Action::Dup2 { from: pipe.write, to: 1 }];
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).signal_mask(sys::signal_set(usr2).map_err(|errno| fail!("signal_set: {errno}"))?).spawn();
+    let actions = [Action::Dup2 { from: fd(pipe.write), to: 1 }];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).signal_mask(sys::signal_set(usr2).map_err(|errno| fail!("signal_set: {errno}"))?).spawn().map_err(Errno::from);
     let after = sys::sigprocmask(sys::SIG_BLOCK, &sys::empty_signal_set()).map_err(|errno| fail!("sigprocmask: {errno}"))?;
     let mut child = spawned.map_err(|errno| enoexec_proof(errno, "spawn_exec with a signal mask"))?;
     let _ = pipe.receive(&mut [0u8; 512]); // until the program has exited
@@ -520,21 +519,19 @@ const VARIANT_ARGUMENTS: [&CStr; 5] = [c"0", c"1", c"2", c"3", c"4"];
 /// numbers are the two lowest free ones, which a pipe made and closed just before shows.
 fn report_pipe_variant(variant: usize) -> Verdict {
     let mut victim = Pipe::new()?;
-    let [read, write] = sys::pipe2(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
+    let (read, write) = raw_pipe(sys::O_CLOEXEC).map_err(|errno| fail!("pipe2: {errno}"))?;
     // SAFETY: the pipe just made, closed so that spawn_exec's gets its numbers.
-    unsafe {
-        let _ = sys::close(read);
-        let _ = sys::close(write);
-    }
+    let _ = close_fd(read);
+    let _ = close_fd(write);
     let (actions, expected, what) = match variant {
-        0 => ([Action::Dup2 { from: victim.write, to: write }], Errno::ENOENT, "dup2 onto the write end's number"),
+        0 => ([Action::Dup2 { from: fd(victim.write), to: write }], Errno::ENOENT, "dup2 onto the write end's number"),
         1 => ([Action::Close(write)], Errno::EBADF, "close of the write end's number"),
-        2 => ([Action::Dup2 { from: write, to: 1 }], Errno::EBADF, "dup2 from the write end's number"),
-        3 => ([Action::Dup2 { from: read, to: 1 }], Errno::EBADF, "dup2 from the read end's number"),
+        2 => ([Action::Dup2 { from: fd(write), to: 1 }], Errno::EBADF, "dup2 from the write end's number"),
+        3 => ([Action::Dup2 { from: fd(read), to: 1 }], Errno::EBADF, "dup2 from the read end's number"),
         _ => ([Action::Close(read)], Errno::EBADF, "close of the read end's number"),
     };
     let path = c"/freeclone-missing/program";
-    match Exec::new(path, &CStrArrayBuf::new([path]), CStrArray::EMPTY).actions(&actions).spawn() {
+    match Exec::new(path, &CStrArrayBuf::new([path]), CStrArray::EMPTY).actions(&actions).spawn().map_err(Errno::from) {
         Err(errno) if errno == expected => {}
         Err(errno) => return Err(fail!("{what}: {errno}, not {expected}")),
         Ok(mut child) => return Err(fail!("{what}: no error came back; the child ended with {:?}", child.wait())),
@@ -578,7 +575,7 @@ pub fn spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors() -
         }
         // As the first spawn of a fresh process, which always makes the pipe.
         let argv = CStrArrayBuf::new([program, REPORT_PIPE_VARIANT, argument]);
-        match freeclone::process::spawn_exec(program, &argv, CStrArray::EMPTY) {
+        match freeclone::process::spawn_exec(program, &argv, CStrArray::EMPTY).map_err(Errno::from) {
             Ok(mut child) => exited_with(&mut child, 0).map_err(|failure| failure.with_context("variant", variant))?,
             // qemu-user: the host cannot exec this program; there every spawn makes the
             // pipe (a vfork never shares memory), so the child above was a first spawn's
@@ -623,14 +620,14 @@ pub fn ignored_signals_main(args: &freeclone::rt::Args) -> Option<i32> {
     if args.get(1) != Some(IGNORED_SIGNALS) {
         return None;
     }
-    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0).ok()?;
+    let file = sys::openat(freeclone::fd::CWD, c"/proc/self/status", sys::O_RDONLY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd).ok()?;
     let mut status = [0u8; 4096];
     let mut filled = 0;
-    while let Ok(count @ 1..) = sys::read(fd, &mut status[filled..]) {
+    while let Ok(count @ 1..) = sys::read(fd(file), &mut status[filled..]) {
         filled += count;
     }
     // SAFETY: opened above.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(file);
     let line = status[..filled].split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(b"SigIgn:\t"));
     let Some(mask) = line.and_then(|hex| core::str::from_utf8(hex).ok()).and_then(|hex| u64::from_str_radix(hex, 16).ok()) else {
         return Some(NO_STATUS_LINE);
@@ -646,7 +643,7 @@ fn ignored_in_the_program(exec: impl FnOnce(Exec<'_>) -> Exec<'_>) -> Result<c_i
     let program = crate::init_calls::program().ok_or_else(|| fail!("the program has no argv[0] to exec"))?;
     let argv = CStrArrayBuf::new([program, IGNORED_SIGNALS]);
     let mut child = exec(Exec::new(program, &argv, CStrArray::EMPTY))
-        .spawn()
+        .spawn().map_err(Errno::from)
         .map_err(|errno| enoexec_proof(errno, "spawn_exec of this program"))?;
     match wait(&mut child)?.code() {
         Some(NO_STATUS_LINE) => Err(fail!("the program found no SigIgn line in /proc/self/status")),
@@ -689,13 +686,13 @@ pub fn spawn_exec_applies_actions_in_the_order_given() -> Verdict {
     let program = exit_status_program()?;
     let argv = CStrArrayBuf::new([program, c"0", c"in order"]);
     let mut pipe = Pipe::new()?;
-    let reversed = [Action::Close(pipe.write), Action::Dup2 { from: pipe.write, to: 1 }];
-    match Exec::new(program, &argv, CStrArray::EMPTY).actions(&reversed).spawn() {
+    let reversed = [Action::Close(pipe.write), Action::Dup2 { from: fd(pipe.write), to: 1 }];
+    match Exec::new(program, &argv, CStrArray::EMPTY).actions(&reversed).spawn().map_err(Errno::from) {
         Err(Errno::EBADF) => no_child_left()?,
         other => return Err(fail!("close then dup2 of the closed descriptor gave {:?}, not EBADF", other.map(|child| child.pid()))),
     }
-    let in_order = [Action::Dup2 { from: pipe.write, to: 1 }, Action::Close(pipe.write)];
-    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&in_order).spawn();
+    let in_order = [Action::Dup2 { from: fd(pipe.write), to: 1 }, Action::Close(pipe.write)];
+    let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&in_order).spawn().map_err(Errno::from);
     let child = spawned.map_err(|errno| enoexec_proof(errno, "dup2 then close of its source"))?;
     exits_after_printing(child, &mut pipe, 0, b"argv[2] = \"in order\"\n")
 }
@@ -708,9 +705,9 @@ pub fn a_waited_child_closes_its_pidfd_once_on_drop() -> Verdict {
     exited_with(&mut child, 0)?;
     let later = Pipe::new()?;
     drop(child);
-    for fd in [later.read, later.write] {
-        if let Err(errno) = sys::fcntl_getfd(fd) {
-            return Err(fail!("descriptor {fd}, opened after the wait, was closed by the Child's drop: {errno}"));
+    for number in [later.read, later.write] {
+        if let Err(errno) = sys::fcntl_getfd(fd(number)) {
+            return Err(fail!("descriptor {number}, opened after the wait, was closed by the Child's drop: {errno}"));
         }
     }
     Ok(())
@@ -730,9 +727,9 @@ pub fn kill_after_wait_reaches_no_process_that_took_the_pid_over() -> Verdict {
         Ok(0) => {
             // Waits until the parent closes its write end.
             // SAFETY: the child's copy of the write end.
-            let _ = unsafe { sys::close(release.write) };
+            let _ = close_fd(release.write);
             let mut byte = [0u8; 1];
-            let _ = sys::read(release.read, &mut byte);
+            let _ = sys::read(fd(release.read), &mut byte);
             sys::exit_group(0)
         }
         Ok(pid) => pid,

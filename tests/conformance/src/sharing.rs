@@ -11,6 +11,8 @@ use freeclone::sys::{self, SignalDisposition};
 use freeclone::{Errno, pid_t};
 
 use crate::harness::{Pipe, Verdict, fail, skip, spawn, yield_many};
+use crate::harness::{close_fd, fd};
+use freeclone::fd::OwnedFd;
 
 extern "C" fn store_one(arg: *mut c_void) -> c_int {
     unsafe { &*(arg as *const AtomicI32) }.store(1, Ordering::SeqCst);
@@ -102,9 +104,9 @@ pub fn without_fs_working_directory_and_umask_are_copies() -> Verdict {
 /// a new one, whose number is its exit status.
 extern "C" fn close_one_open_one(arg: *mut c_void) -> c_int {
     // Open first, so that the new descriptor cannot reuse the closed one's number.
-    let opened = sys::openat(sys::AT_FDCWD, c"/", sys::O_RDONLY | sys::O_DIRECTORY, 0).unwrap_or(255);
+    let opened = sys::openat(freeclone::fd::CWD, c"/", sys::O_RDONLY | sys::O_DIRECTORY, 0).map_or(255, OwnedFd::into_raw_fd);
     // SAFETY: the parent handed this descriptor over to be closed.
-    let _ = unsafe { sys::close(arg as usize as c_int) };
+    let _ = close_fd(arg as usize as c_int);
     opened
 }
 
@@ -117,11 +119,11 @@ fn descriptors_after_child(flags: c_int) -> Result<(bool, bool), crate::harness:
     if opened == 255 {
         return Err(fail!("the child could not open /"));
     }
-    let closed_still_open = sys::fcntl_getfd(pipe.write).is_ok();
-    let opened_visible = sys::fcntl_getfd(opened).is_ok();
+    let closed_still_open = sys::fcntl_getfd(fd(pipe.write)).is_ok();
+    let opened_visible = sys::fcntl_getfd(fd(opened)).is_ok();
     if opened_visible {
         // SAFETY: the child opened it for this check.
-        let _ = unsafe { sys::close(opened) };
+        let _ = close_fd(opened);
     }
     Ok((closed_still_open, opened_visible))
 }

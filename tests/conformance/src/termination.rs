@@ -9,6 +9,7 @@ use freeclone::sys::{self, SignalDisposition};
 use freeclone::{Errno, pid_t};
 
 use crate::harness::{Failure, Pipe, Verdict, fail, return_zero, spawn};
+use crate::harness::{fd};
 
 /// Runs `work` with `signal` blocked, then takes it if it is pending (so that it is
 /// neither lost for the next case nor delivered with its default action).
@@ -68,7 +69,7 @@ pub fn no_termination_signal_sends_nothing() -> Verdict {
 static REPORT_FD: AtomicI32 = AtomicI32::new(-1);
 
 extern "C" fn report_pid_and_exit(_: c_int) {
-    let _ = sys::write(REPORT_FD.load(Ordering::SeqCst), &sys::getpid().to_ne_bytes());
+    let _ = sys::write(fd(REPORT_FD.load(Ordering::SeqCst)), &sys::getpid().to_ne_bytes());
     // SAFETY: this child thread shares nothing that expects it to go on.
     unsafe { sys::exit(0) };
 }

@@ -12,6 +12,8 @@ use freeclone::{Errno, clone, sys};
 
 use crate::harness::{Verdict, fail};
 use crate::runtime;
+use crate::harness::{close_fd, fd};
+use freeclone::fd::OwnedFd;
 
 pub fn join_returns_the_closures_value() -> Verdict {
     let rt = runtime()?;
@@ -105,13 +107,13 @@ pub fn scoped_threads_finish_with_borrowed_data_before_the_scope_returns() -> Ve
 /// Calls `each(start, end)` for every mapping in /proc/self/maps (only its first field,
 /// `start-end` in hex, is read).
 fn for_each_mapping(mut each: impl FnMut(usize, usize) -> Verdict) -> Verdict {
-    let fd = sys::openat(sys::AT_FDCWD, c"/proc/self/maps", sys::O_RDONLY | sys::O_CLOEXEC, 0)
+    let file = sys::openat(freeclone::fd::CWD, c"/proc/self/maps", sys::O_RDONLY | sys::O_CLOEXEC, 0).map(OwnedFd::into_raw_fd)
         .map_err(|errno| fail!("open /proc/self/maps: {errno}"))?;
     let mut buffer = [0u8; 1024];
     // The line's address range as read so far: (start, end, in the end field, field done).
     let (mut start, mut end, mut in_end, mut done) = (0usize, 0usize, false, false);
     let result = 'read: loop {
-        let count = match sys::read(fd, &mut buffer) {
+        let count = match sys::read(fd(file), &mut buffer) {
             Ok(0) => break Ok(()),
             Ok(count) => count,
             Err(Errno::EINTR) => continue,
@@ -141,7 +143,7 @@ fn for_each_mapping(mut each: impl FnMut(usize, usize) -> Verdict) -> Verdict {
         }
     };
     // SAFETY: opened above, used by nobody else.
-    let _ = unsafe { sys::close(fd) };
+    let _ = close_fd(file);
     result
 }
 
