@@ -9,13 +9,8 @@
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
 
+use freeclone::CloneFn;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, clone_args};
-
-use super::CloneFn;
-
-/// cdecl as Linux compilers use it: the argument slot at a 16-aligned esp at the call
-/// (top - 16 at best, 4 bytes used, 12 of alignment above it), then the return address.
-pub const ABI_FRAME_AT_FN_ENTRY: usize = 20;
 
 #[inline(never)]
 pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {

@@ -4,26 +4,14 @@
 //! `arg` wait in a5 and a6.
 
 use core::arch::asm;
-use core::ffi::{c_int, c_void};
+use core::ffi::c_void;
 
-use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, clone_args};
-
-use super::CloneFn;
-
-/// LoongArch psABI: sp 16-aligned at a call, the return address in ra.
-pub const ABI_FRAME_AT_FN_ENTRY: usize = 0;
-
-pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
-    unsafe { trap_and_run(__NR_clone as usize, [flags, stack as usize, 0, ctid as usize, 0], f, arg) }
-}
-
-pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
-    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
-}
+use freeclone::CloneFn;
+use linux_raw_sys::general::__NR_exit;
 
 /// The system call `nr` with `args`; in the child (0), `f(arg)` and SYS_exit.
 #[inline(never)]
-unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
+pub(super) unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
     let ret: isize;
     unsafe {
         asm!(

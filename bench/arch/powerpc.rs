@@ -1,32 +1,24 @@
-//! powerpc (32-bit): `sc` with the number in r0 and the arguments in r3..r7; clone's
-//! kernel order is flags, stack, ptid, tls, ctid, and clone3's args, size. The kernel
-//! sets CR0.SO on error (r3 the positive errno) and may clobber r0, r4..r12, ctr, xer
-//! and cr0; the child gets the non-volatile registers back, so `f` and `arg` wait in
-//! r14 and r15.
+//! powerpc and powerpc64: `sc` with the number in r0 and the arguments in r3..r7;
+//! clone's kernel order is flags, stack, ptid, tls, ctid, and clone3's args, size. The
+//! kernel sets CR0.SO on error (r3 the positive errno) and may clobber r0, r4..r12, ctr,
+//! xer and cr0; the child gets the non-volatile registers back, so `f` and `arg` wait in
+//! r14 and r15. The child tests the whole of r3 (a word on powerpc, a doubleword on
+//! powerpc64) and calls `f` through ctr: with its address on powerpc and on ELFv2
+//! (powerpc64le, which wants it in r12 too), through its descriptor on ELFv1
+//! (big-endian powerpc64), which gives the entry address and r2.
 
 use core::arch::asm;
-use core::ffi::{c_int, c_void};
+use core::ffi::c_void;
 
-use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, clone_args};
+use freeclone::CloneFn;
+use linux_raw_sys::general::__NR_exit;
 
-use super::CloneFn;
-
-/// SysV powerpc: a caller provides an 8-byte frame header below its sp (back chain and
-/// the callee's LR save word), kept 16-aligned; the return address stays in lr.
-pub const ABI_FRAME_AT_FN_ENTRY: usize = 16;
-
-pub unsafe fn spawn(flags: usize, stack: *mut u8, ctid: *mut c_int, f: CloneFn, arg: *mut c_void) -> isize {
-    unsafe { trap_and_run(__NR_clone as usize, [flags, stack as usize, 0, 0, ctid as usize], f, arg) }
-}
-
-pub unsafe fn spawn3(args: *const clone_args, size: usize, f: CloneFn, arg: *mut c_void) -> isize {
-    unsafe { trap_and_run(__NR_clone3 as usize, [args as usize, size, 0, 0, 0], f, arg) }
-}
+use super::ABI_FRAME_AT_FN_ENTRY;
 
 /// The system call `nr` with `args`; in the child (0), `f(arg)` below the frame it owes
 /// `f`, and SYS_exit.
 #[inline(never)]
-unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
+pub(super) unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void) -> isize {
     let ret: isize;
     unsafe {
         asm!(
@@ -34,11 +26,19 @@ unsafe fn trap_and_run(nr: usize, args: [usize; 5], f: CloneFn, arg: *mut c_void
             "bns+ 1f",
             "neg %r3, %r3",
             "1:",
+            #[cfg(target_arch = "powerpc")]
             "cmpwi %r3, 0",
+            #[cfg(target_arch = "powerpc64")]
+            "cmpdi %r3, 0",
             "bne 2f",
             "addi %r1, %r1, -{frame}",
             "mr %r3, %r15",
+            #[cfg(target_arch = "powerpc")]
             "mtctr %r14",
+            #[cfg(all(target_arch = "powerpc64", target_abi = "elfv2"))]
+            "mr %r12, %r14\nmtctr %r12",
+            #[cfg(all(target_arch = "powerpc64", not(target_abi = "elfv2")))]
+            "ld %r0, 0(%r14)\nld %r2, 8(%r14)\nmtctr %r0",
             "bctrl",
             "li %r0, {exit}",
             "sc",

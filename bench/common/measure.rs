@@ -1,11 +1,20 @@
-//! Shared by the benchmark programs (std and freestanding): the one join every
-//! clone-based variant uses, and the lines the xtask reads (median and spread of
-//! interleaved samples, ratios taken pair by pair).
+//! Shared by the benchmark programs (std and freestanding): the thread flags and the
+//! stack every clone-based variant uses, the one join they use, and the lines the xtask
+//! reads (median and spread of interleaved samples, ratios taken pair by pair).
 
+use core::ffi::c_int;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicI32, Ordering};
 
+use freeclone::flags::*;
 use freeclone::{Errno, sys};
+
+/// The thread spawns' flags: a thread sharing everything, whose exit clears `ctid`.
+pub const THREAD_FLAGS: c_int =
+    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+
+/// The one preallocated stack of the clone-based variants (its top 16-aligned).
+pub const STACK_SIZE: usize = 64 * 1024;
 
 /// What `ctid` holds before each thread spawn: any value but 0, since the parent sleeps
 /// while `ctid` still holds it, until `CLONE_CHILD_CLEARTID` zeroes it and wakes the

@@ -981,33 +981,24 @@ impl Report<'_> {
     }
 
     fn spawn_table(&self, out: &mut String, group: &str, title: &str) -> std::fmt::Result {
-        writeln!(out, "## {title}")?;
-        writeln!(out)?;
-        if group == "thread" {
-            writeln!(
-                out,
-                "CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|CHILD_CLEARTID on one preallocated 64 KiB \
-                 stack, `fn` returning at once. Join: every clone-based variant sleeps the same way: \
-                 ctid is set to -1 before the clone and the parent loops on FUTEX_WAIT(ctid, -1) \
-                 until CLONE_CHILD_CLEARTID zeroes it and wakes it (no CLONE_PARENT_SETTID, so no \
-                 wait on a TID not written yet, and no spinning on EAGAIN). std::thread::spawn + \
-                 join allocates its own stack and joins through pthread_join. The musl rows are \
-                 the same program linked statically with Debian's musl 1.2.3 (musl-gcc): musl \
-                 1.2.4 and later, such as the musl Rust's x86_64-unknown-linux-musl target ships, \
-                 refuse CLONE_THREAD and CLONE_CHILD_CLEARTID in clone() with EINVAL by design."
-            )?;
+        let paragraph = if group == "thread" {
+            "CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|CHILD_CLEARTID on one preallocated 64 KiB \
+             stack, `fn` returning at once. Join: every clone-based variant sleeps the same way: \
+             ctid is set to -1 before the clone and the parent loops on FUTEX_WAIT(ctid, -1) \
+             until CLONE_CHILD_CLEARTID zeroes it and wakes it (no CLONE_PARENT_SETTID, so no \
+             wait on a TID not written yet, and no spinning on EAGAIN). std::thread::spawn + \
+             join allocates its own stack and joins through pthread_join. The musl rows are \
+             the same program linked statically with Debian's musl 1.2.3 (musl-gcc): musl \
+             1.2.4 and later, such as the musl Rust's x86_64-unknown-linux-musl target ships, \
+             refuse CLONE_THREAD and CLONE_CHILD_CLEARTID in clone() with EINVAL by design."
         } else {
-            writeln!(
-                out,
-                "A fork-like clone(SIGCHLD) on the same preallocated stack (`fn` returning at once) + \
-                 waitpid/wait4, against the C library's fork() + waitpid and its clone(SIGCHLD)."
-            )?;
-        }
-        writeln!(out)?;
+            "A fork-like clone(SIGCHLD) on the same preallocated stack (`fn` returning at once) + \
+             waitpid/wait4, against the C library's fork() + waitpid and its clone(SIGCHLD)."
+        };
+        section(out, title, paragraph)?;
         writeln!(out, "Native (absolute times on this machine; faults: minor page faults the parent process took per spawn, threads' included):")?;
         writeln!(out)?;
-        writeln!(out, "| host arch | program | variant | median µs | p10–p90 µs | faults | freeclone / variant |")?;
-        writeln!(out, "|---|---|---|---:|---:|---:|---|")?;
+        table_head(out, "| host arch | program | variant | median µs | p10–p90 µs | faults | freeclone / variant |", "|---|---|---|---:|---:|---:|---|")?;
         let mut any = false;
         for run in self.native_runs {
             let program = format!("bench/spawn, {}", run.libc);
@@ -1069,19 +1060,16 @@ impl Report<'_> {
     /// `freeclone::thread`: an owned stack per round against std, a reused one against
     /// the floor.
     fn thread_api_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 1c. Threads with `freeclone::thread` (spawn + join of a closure)")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "1c. Threads with `freeclone::thread` (spawn + join of a closure)",
             "bench/spawn (native). Owned: `thread::Builder::spawn_unchecked` with its default \
              stack (256 KiB above a 64 KiB guard), mapped, spawned, joined and unmapped every \
              round, against `std::thread::spawn` + `join`. Reused: `spawn_on_unchecked` on one \
              owned stack that `join_with_stack` gives back each round, against the floor (raw \
-             clone on a stack of the same kind, joined on ctid)."
+             clone on a stack of the same kind, joined on ctid).",
         )?;
-        writeln!(out)?;
-        writeln!(out, "| host arch | program | owned median µs | owned / std::thread | ≤ {TARGET_OWNED_THREAD_RATIO:.2} | reused median µs | reused / floor | ≤ {TARGET_REUSED_THREAD_RATIO:.2} |")?;
-        writeln!(out, "|---|---|---:|---|---|---:|---|---|")?;
+        table_head(out, &format!("| host arch | program | owned median µs | owned / std::thread | ≤ {TARGET_OWNED_THREAD_RATIO:.2} | reused median µs | reused / floor | ≤ {TARGET_REUSED_THREAD_RATIO:.2} |"), "|---|---|---:|---|---|---:|---|---|")?;
         for run in self.native_runs {
             let program = format!("bench/spawn, {}", run.libc);
             let Ok(measured) = &run.measured else {
@@ -1101,25 +1089,22 @@ impl Report<'_> {
 
     /// spawn_exec against posix_spawn and fork+exec over the parent's size.
     fn exec_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 2b. Starting a program: spawn_exec + wait, by the parent's size")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "2b. Starting a program: spawn_exec + wait, by the parent's size",
             "bench/spawn (std, glibc, x86_64, native) starts bench/minimal (a tiny static program) \
              and waits for it, while holding 16 MiB, 256 MiB or 1 GiB of touched memory: \
              `freeclone::process::spawn_exec` + `Child::wait` (CLONE_VM|CLONE_VFORK on its own \
              64 KiB stack), `std::process::Command::status` (glibc's posix_spawn, also \
              CLONE_VM|CLONE_VFORK) and `fork()` + `execve` + `waitpid` (fork copies the page tables \
-             and write-protects every page). Rounds interleaved as above, per parent size."
+             and write-protects every page). Rounds interleaved as above, per parent size.",
         )?;
-        writeln!(out)?;
         let measured = match self.exec_run {
             None => return writeln!(out, "Not measured: needs an x86_64 host with x86_64 selected.\n"),
             Some(Err(error)) => return writeln!(out, "Not measured: {}\n", first_line(error)),
             Some(Ok(measured)) => measured,
         };
-        writeln!(out, "| parent | spawn_exec µs | Command µs | fork+exec µs | spawn_exec / Command | spawn_exec / fork+exec |")?;
-        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        table_head(out, "| parent | spawn_exec µs | Command µs | fork+exec µs | spawn_exec / Command | spawn_exec / fork+exec |", "|---|---:|---:|---:|---|---|")?;
         for size in EXEC_PARENT_SIZES {
             let group = format!("exec-{size}");
             let time = |variant: &str| measured.time(&group, variant).map_or("missing".to_string(), |stat| us(stat.median));
@@ -1151,19 +1136,16 @@ impl Report<'_> {
 
     /// Thread spawn+join through clone3, per architecture where it runs.
     fn clone3_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 1b. Thread spawn+join through clone3")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "1b. Thread spawn+join through clone3",
             "bench/freestanding, the thread flags of table 1 on the same stack, given as \
              `CloneArgs` (built every round, as a caller does): `freeclone::clone3` against \
              the raw clone3 floor (`spawn3` in bench/arch) and against freeclone's `clone`. \
              Where the kernel answers clone3 with ENOSYS (qemu-user emulates no clone3), \
-             the row says so: `freeclone::clone3` falls back to `clone` there."
+             the row says so: `freeclone::clone3` falls back to `clone` there.",
         )?;
-        writeln!(out)?;
-        writeln!(out, "| arch | tier | clone3 median µs | clone3 / floor | ≤ {TARGET_FLOOR_RATIO:.2} | clone3 / clone |")?;
-        writeln!(out, "|---|---|---:|---|---|---|")?;
+        table_head(out, &format!("| arch | tier | clone3 median µs | clone3 / floor | ≤ {TARGET_FLOOR_RATIO:.2} | clone3 / clone |"), "|---|---|---:|---|---|---|")?;
         for run in self.arch_runs {
             let tier = run.tier.name();
             let measured = match &run.measured {
@@ -1212,8 +1194,7 @@ impl Report<'_> {
         let per_arch = self.arch_runs.iter().map(|run| (format!("{} freestanding ({})", run.arch, run.tier.name()), &run.measured));
         writeln!(out, "Joins (FUTEX_WAIT on ctid): calls that slept and were woken, joins that found ctid already clear, calls that returned EAGAIN:")?;
         writeln!(out)?;
-        writeln!(out, "| run | variant | slept | already clear | EAGAIN | other |")?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|")?;
+        table_head(out, "| run | variant | slept | already clear | EAGAIN | other |", "|---|---|---:|---:|---:|---:|")?;
         for (label, measured) in native.chain(per_arch) {
             let Ok(measured) = measured else { continue };
             for (group, variant, joins) in &measured.joins {
@@ -1242,19 +1223,17 @@ impl Report<'_> {
     }
 
     fn code_size_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 3. Code size (bytes, from the symbol tables)")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "3. Code size (bytes, from the symbol tables)",
             "freeclone's clone entry is the naked `arch::clone_entry` (glibc's argument order, the \
              system call, the child's call of `fn` and SYS_exit), the counterpart of musl's and \
              glibc's `__clone`; its clone3 entry is `arch::clone3_entry`, glibc's `__clone3`'s \
              (musl has none); musl's is Debian's musl-dev libc.a for that architecture, sized to \
              the end of its section where the assembly has no `.size` (marked \\*). `clone()` adds \
              the portable layer (null check, alignment, -errno to Result) out of line; the raw \
-             system calls are `sys::syscall0..6` compiled out of line (argument moves, trap, return)."
+             system calls are `sys::syscall0..6` compiled out of line (argument moves, trap, return).",
         )?;
-        writeln!(out)?;
         writeln!(
             out,
             "| arch | freeclone clone entry | musl `__clone` | glibc `__clone` | entry ≤ musl | freeclone clone3 entry | glibc `__clone3` | freeclone `clone()` | syscall0…6 |"
@@ -1312,17 +1291,14 @@ impl Report<'_> {
     }
 
     fn binary_size_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 4. Binary size (a static program that clones one child and waits; stripped)")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "4. Binary size (a static program that clones one child and waits; stripped)",
             "bench/minimal (freeclone, feature `rt`, release profile) per architecture, and \
              bench/minimal/minimal.c linked statically (`-static -O2`); every binary stripped \
-             here the same way (all sections the loader does not map), then run once."
+             here the same way (all sections the loader does not map), then run once.",
         )?;
-        writeln!(out)?;
-        writeln!(out, "| arch | program | stripped bytes | runs |")?;
-        writeln!(out, "|---|---|---:|---|")?;
+        table_head(out, "| arch | program | stripped bytes | runs |", "|---|---|---:|---|")?;
         for run in self.arch_runs {
             write_minimal_row(out, &run.arch, "freeclone (bench/minimal)", &run.minimal)?;
         }
@@ -1333,20 +1309,17 @@ impl Report<'_> {
     }
 
     fn stack_table(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(out, "## 5. Child stack cost (bytes below the aligned top)")?;
-        writeln!(out)?;
-        writeln!(
+        section(
             out,
+            "5. Child stack cost (bytes below the aligned top)",
             "ABI: what the calling convention itself occupies at `fn`'s entry (bench/arch). sp: \
              aligned top − sp at `fn`'s first instruction (freeclone's entry probe). Written: \
              bytes below the top that differ from a fill pattern after a trivial `fn` (which \
              touches no stack) has run and exited. Wrapper beyond ABI: max(sp, written) − ABI. \
              Smallest stack: the least space above an inaccessible guard on which a trivial \
-             `fn` completes, its top aligned, tried in steps of the alignment."
+             `fn` completes, its top aligned, tried in steps of the alignment.",
         )?;
-        writeln!(out)?;
-        writeln!(out, "| arch | ABI at fn entry | sp at fn entry | written | wrapper beyond ABI | ≤ {TARGET_STACK_BEYOND_ABI} | smallest stack (step) |")?;
-        writeln!(out, "|---|---:|---:|---:|---:|---|---|")?;
+        table_head(out, &format!("| arch | ABI at fn entry | sp at fn entry | written | wrapper beyond ABI | ≤ {TARGET_STACK_BEYOND_ABI} | smallest stack (step) |"), "|---|---:|---:|---:|---:|---|---|")?;
         for run in self.arch_runs {
             match run.measured.as_ref().map(|measured| measured.stack.as_ref()) {
                 Ok(Some(stack)) => {
@@ -1388,16 +1361,8 @@ impl Report<'_> {
                 } else {
                     ""
                 };
-                writeln!(
-                    out,
-                    "- {what} (thread spawn+join, {} {}, freeclone/{b}): {}: median {:.3} (95% CI {:.3}–{:.3}){noise}.",
-                    run.arch,
-                    run.libc,
-                    verdict(stat.median <= target),
-                    stat.median,
-                    stat.lo95,
-                    stat.hi95
-                )?;
+                let result = target_result(stat, target);
+                writeln!(out, "- {what} (thread spawn+join, {} {}, freeclone/{b}): {result}{noise}.", run.arch, run.libc)?;
             }
         }
         if !any_native {
@@ -1429,14 +1394,7 @@ impl Report<'_> {
                     } else {
                         format!("; {cause}")
                     };
-                    writeln!(
-                        out,
-                        "- {what} (parent holding 1 GiB, x86_64 glibc): {}: median {:.3} (95% CI {:.3}–{:.3}){why}.",
-                        verdict(stat.median <= target),
-                        stat.median,
-                        stat.lo95,
-                        stat.hi95
-                    )?;
+                    writeln!(out, "- {what} (parent holding 1 GiB, x86_64 glibc): {}{why}.", target_result(stat, target))?;
                 }
                 Some(Err(error)) => writeln!(out, "- {what}: not measured ({}).", first_line(error))?,
                 _ => writeln!(out, "- {what}: not measured (needs an x86_64 host with x86_64 selected).")?,
@@ -1466,16 +1424,7 @@ impl Report<'_> {
                 ("reused", "floor", TARGET_REUSED_THREAD_RATIO, "freeclone::thread on a reused stack / floor within 1.05"),
             ] {
                 let Some(stat) = measured.ratio(group, "freeclone", other) else { continue };
-                writeln!(
-                    out,
-                    "- {what} ({} {}): {}: median {:.3} (95% CI {:.3}–{:.3}).",
-                    run.arch,
-                    run.libc,
-                    verdict(stat.median <= target),
-                    stat.median,
-                    stat.lo95,
-                    stat.hi95
-                )?;
+                writeln!(out, "- {what} ({} {}): {}.", run.arch, run.libc, target_result(stat, target))?;
             }
         }
         if clone3_runs.is_empty() {
@@ -1562,6 +1511,28 @@ fn write_minimal_row(out: &mut String, arch: &str, program: &str, run: &Result<M
         }
         Err(error) => writeln!(out, "| {arch} | {program} | {} | |", first_line(error)),
     }
+}
+
+/// A section of the report: its heading and the paragraph under it, each followed by a
+/// blank line.
+fn section(out: &mut String, title: &str, paragraph: &str) -> std::fmt::Result {
+    writeln!(out, "## {title}")?;
+    writeln!(out)?;
+    writeln!(out, "{paragraph}")?;
+    writeln!(out)
+}
+
+/// A table's header row and the row of its column alignments.
+fn table_head(out: &mut String, header: &str, alignments: &str) -> std::fmt::Result {
+    writeln!(out, "{header}")?;
+    writeln!(out, "{alignments}")
+}
+
+/// A ratio against its target, as the Targets section states it: `met: median 0.987
+/// (95% CI 0.950–1.020)` (or `MISSED: ...`).
+fn target_result(stat: &Stat, target: f64) -> String {
+    let verdict = if stat.median <= target { "met" } else { "MISSED" };
+    format!("{verdict}: median {:.3} (95% CI {:.3}–{:.3})", stat.median, stat.lo95, stat.hi95)
 }
 
 fn yes_no(met: bool) -> String {

@@ -32,20 +32,16 @@ use core::fmt::Write;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicI32, Ordering};
 
-use freeclone::flags::*;
 use freeclone::probes::{EntryRecord, entry_probe};
 use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
 use freeclone::{CloneArgs, clone, pid_t, println, stack, sys};
 use linux_raw_sys::general as kernel;
 
-use measure::{CTID_PRESET, JoinCount, join};
+use measure::{CTID_PRESET, JoinCount, STACK_SIZE, THREAD_FLAGS, join};
 
 freeclone::entry!(main);
 
-const THREAD_FLAGS: c_int =
-    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
-const STACK_SIZE: usize = 64 * 1024;
 /// Larger than any page size: the guard below the smallest-stack probe.
 const GUARD_SIZE: usize = 64 * 1024;
 const PATTERN: u8 = 0xa5;

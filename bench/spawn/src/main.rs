@@ -36,16 +36,7 @@ mod arch;
 #[path = "../../common/measure.rs"]
 mod measure;
 
-use measure::{CTID_PRESET, JoinCount, join};
-
-const THREAD_FLAGS: c_int = libc::CLONE_VM
-    | libc::CLONE_FS
-    | libc::CLONE_FILES
-    | libc::CLONE_SIGHAND
-    | libc::CLONE_THREAD
-    | libc::CLONE_SYSVSEM
-    | libc::CLONE_CHILD_CLEARTID;
-const STACK_SIZE: usize = 64 * 1024;
+use measure::{CTID_PRESET, JoinCount, STACK_SIZE, THREAD_FLAGS, join};
 
 extern "C" fn trivial(_: *mut c_void) -> c_int {
     0
@@ -105,16 +96,18 @@ fn check(tid: c_int, what: &str) {
     }
 }
 
-/// Interleaved rounds of `ops` (see `measure::interleave`): each variant's samples and
-/// minor faults.
-fn interleave(rounds: usize, ops: &mut [&mut dyn FnMut()]) -> (Vec<Vec<f64>>, Vec<u64>) {
+/// One group of interleaved rounds of `ops` (see `measure::interleave`), named `names`,
+/// printed: each variant's times, ratios and minor faults.
+fn print_rounds(out: &mut Out, group: &str, names: &[&str], rounds: usize, ops: &mut [&mut dyn FnMut()]) {
     let mut samples = vec![vec![0.0; rounds]; ops.len()];
     let mut faults = vec![0; ops.len()];
     let epoch = Instant::now();
     let now = || epoch.elapsed().as_nanos() as u64;
     let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
     measure::interleave(ops, &now, &mut views, &mut faults);
-    (samples, faults)
+    let mut scratch = vec![0.0; rounds];
+    measure::print_group(out, group, names, &mut views, &mut scratch).unwrap();
+    measure::print_faults(out, group, names, &faults, rounds).unwrap();
 }
 
 fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: &mut Out) {
@@ -164,19 +157,15 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: 
         }
         tid > 0
     };
-    let ((mut samples, faults), names) = if libc_accepts {
-        let samples = interleave(rounds, &mut [&mut freeclone_op, &mut libc_op, &mut floor_op, &mut std_op]);
-        (samples, vec!["freeclone", libc_name, "floor", "std::thread"])
+    if libc_accepts {
+        let names = ["freeclone", libc_name, "floor", "std::thread"];
+        print_rounds(out, "thread", &names, rounds, &mut [&mut freeclone_op, &mut libc_op, &mut floor_op, &mut std_op]);
     } else {
-        let samples = interleave(rounds, &mut [&mut freeclone_op, &mut floor_op, &mut std_op]);
-        (samples, vec!["freeclone", "floor", "std::thread"])
-    };
-    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
-    let mut scratch = vec![0.0; rounds];
-    measure::print_group(out, "thread", &names, &mut views, &mut scratch).unwrap();
-    measure::print_faults(out, "thread", &names, &faults, rounds).unwrap();
+        let names = ["freeclone", "floor", "std::thread"];
+        print_rounds(out, "thread", &names, rounds, &mut [&mut freeclone_op, &mut floor_op, &mut std_op]);
+    }
     for (name, count) in [("freeclone", &counts[0]), (libc_name, &counts[1]), ("floor", &counts[2])] {
-        if names.contains(&name) {
+        if libc_accepts || name != libc_name {
             measure::print_join(out, "thread", name, count).unwrap();
         }
     }
@@ -217,23 +206,10 @@ fn processes(rounds: usize, top: *mut u8, libc_name: &str, out: &mut Out) {
         check(pid, "the floor's clone");
         wait_for(pid);
     };
-    let (mut samples, faults) = interleave(rounds, &mut [&mut freeclone_op, &mut fork_op, &mut libc_clone_op, &mut floor_op]);
     let fork_name = format!("{libc_name}-fork");
     let clone_name = format!("{libc_name}-clone");
     let names = ["freeclone", fork_name.as_str(), clone_name.as_str(), "floor"];
-    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
-    let mut scratch = vec![0.0; rounds];
-    measure::print_group(out, "process", &names, &mut views, &mut scratch).unwrap();
-    measure::print_faults(out, "process", &names, &faults, rounds).unwrap();
-}
-
-/// One group of interleaved rounds, printed.
-fn print_rounds(out: &mut Out, group: &str, names: &[&str], rounds: usize, ops: &mut [&mut dyn FnMut()]) {
-    let (mut samples, faults) = interleave(rounds, ops);
-    let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
-    let mut scratch = vec![0.0; rounds];
-    measure::print_group(out, group, names, &mut views, &mut scratch).unwrap();
-    measure::print_faults(out, group, names, &faults, rounds).unwrap();
+    print_rounds(out, "process", &names, rounds, &mut [&mut freeclone_op, &mut fork_op, &mut libc_clone_op, &mut floor_op]);
 }
 
 /// `freeclone::thread`'s spawn+join, with an owned stack mapped every round and with
@@ -323,13 +299,9 @@ fn exec_benchmark(args: &[String]) {
             check(pid, "fork()");
             wait_for(pid);
         };
-        let (mut samples, faults) = interleave(rounds, &mut [&mut freeclone_op, &mut command_op, &mut fork_op]);
         let group = format!("exec-{label}");
         let names = ["freeclone", "std-command", "fork-exec"];
-        let mut views: Vec<&mut [f64]> = samples.iter_mut().map(|values| values.as_mut_slice()).collect();
-        let mut scratch = vec![0.0; rounds];
-        measure::print_group(&mut out, &group, &names, &mut views, &mut scratch).unwrap();
-        measure::print_faults(&mut out, &group, &names, &faults, rounds).unwrap();
+        print_rounds(&mut out, &group, &names, rounds, &mut [&mut freeclone_op, &mut command_op, &mut fork_op]);
         drop(memory);
     }
     print!("{}", out.0);
