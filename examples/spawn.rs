@@ -12,7 +12,7 @@ use core::ptr::null_mut;
 
 use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
-use freeclone::{clone, println, sys};
+use freeclone::{clone, flags::CloneFlags, println, sys};
 
 freeclone::entry!(main);
 
@@ -40,7 +40,7 @@ fn main(_: Runtime) -> i32 {
     // No CLONE_VM: the child works on a copy of our memory, like fork(2), but starts
     // in `child` on its own stack. SIGCHLD tells us when it ends.
     let arg = (&raw mut counter).cast();
-    let tid = match unsafe { clone(child, top, SIGCHLD, arg, null_mut(), null_mut(), null_mut()) } {
+    let tid = match unsafe { clone(child, top, CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) } {
         Ok(tid) => tid,
         Err(errno) => {
             println!("clone: {errno}");

@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use crate::arch;
 use crate::clone_args::{CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER2, CloneArgs, RawCloneArgs};
 use crate::errno::Errno;
-use crate::flags;
+use crate::flags::{self, CloneFlags};
 use crate::stack;
 use crate::sys;
 use crate::types::pid_t;
@@ -61,7 +61,7 @@ pub type CloneFn = unsafe extern "C" fn(*mut c_void) -> c_int;
 pub unsafe fn clone(
     f: CloneFn,
     child_stack: *mut u8,
-    flags: c_int,
+    flags: CloneFlags,
     arg: *mut c_void,
     ptid: *mut pid_t,
     tls: *mut c_void,
@@ -94,7 +94,7 @@ pub unsafe fn clone2(
     f: CloneFn,
     stack_base: *mut u8,
     stack_size: usize,
-    flags: c_int,
+    flags: CloneFlags,
     arg: *mut c_void,
     ptid: *mut pid_t,
     tls: *mut c_void,
@@ -111,15 +111,16 @@ pub unsafe fn clone2(
 unsafe fn clone_on_aligned_top(
     f: CloneFn,
     top: *mut u8,
-    flags: c_int,
+    flags: CloneFlags,
     arg: *mut c_void,
     ptid: *mut pid_t,
     tls: *mut c_void,
     ctid: *mut pid_t,
 ) -> Result<pid_t, Errno> {
-    // The kernel reads the low 32 bits of flags: pass them zero-extended.
+    // The kernel reads the low 32 bits; a flag above them is refused, not dropped.
+    let flags = flags.clone_bits().ok_or(Errno::EINVAL)?;
     // SAFETY: forwarded from the callers.
-    let ret = unsafe { arch::clone_entry(f, top, flags as u32 as usize, arg, ptid, tls, ctid) };
+    let ret = unsafe { arch::clone_entry(f, top, flags as usize, arg, ptid, tls, ctid) };
     Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
 }
 
@@ -291,10 +292,11 @@ fn fallback_stack_top(raw: &RawCloneArgs) -> Result<*mut u8, Errno> {
 /// [`clone3`]'s fallback: the same request through `clone`, or `EINVAL` for what
 /// `clone` cannot express.
 unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg: *mut c_void) -> Result<pid_t, Errno> {
-    let pidfd = raw.flags & linux_raw_sys::general::CLONE_PIDFD as u64 != 0;
-    let parent_settid = raw.flags & flags::CLONE_PARENT_SETTID as u32 as u64 != 0;
-    let inexpressible = raw.flags >> 32 != 0
-        || raw.flags & (0xff | flags::CLONE_NEWTIME as u32 as u64) != 0
+    let requested = CloneFlags::from_bits(raw.flags);
+    let pidfd = requested.contains(flags::CLONE_PID); // CLONE_PIDFD's bit
+    let parent_settid = requested.contains(flags::CLONE_PARENT_SETTID);
+    let inexpressible = requested.clone_bits().is_none()
+        || requested.intersects(flags::CSIGNAL)
         || raw.set_tid != 0
         || raw.set_tid_size != 0
         || raw.cgroup != 0
@@ -303,7 +305,7 @@ unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg
     if inexpressible {
         return Err(Errno::EINVAL);
     }
-    let clone_flags = (raw.flags as u32 | raw.exit_signal as u32) as c_int;
+    let clone_flags = requested | CloneFlags::exit_signal(raw.exit_signal as c_int);
     let ptid = if pidfd { raw.pidfd } else { raw.parent_tid } as usize as *mut pid_t;
     let tls = raw.tls as usize as *mut c_void;
     let ctid = raw.child_tid as usize as *mut pid_t;

@@ -8,7 +8,7 @@ use core::mem::MaybeUninit;
 use linux_raw_sys::general as kernel;
 
 use crate::fd::BorrowedFd;
-use crate::flags::{CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_SETTLS};
+use crate::flags::{CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_SETTLS, CloneFlags};
 use crate::types::pid_t;
 use crate::tls::TlsArgument;
 
@@ -107,17 +107,9 @@ impl<'a> CloneArgs<'a> {
     /// [`CLONE_INTO_CGROUP`] above bit 31. Unlike `clone()`'s, these flags hold no exit
     /// signal: the kernel refuses any bit of the low byte but
     /// [`CLONE_NEWTIME`](crate::flags::CLONE_NEWTIME) (`EINVAL`), and `CLONE_DETACHED`.
-    /// For `clone()`'s `c_int` constants use [`clone_flags`](CloneArgs::clone_flags).
-    pub const fn flags(mut self, flags: u64) -> Self {
-        self.raw.flags |= flags;
+    pub const fn flags(mut self, flags: CloneFlags) -> Self {
+        self.raw.flags |= flags.bits();
         self
-    }
-
-    /// Adds `clone()`'s 32-bit `flags` (the `c_int` constants of [`flags`](crate::flags)),
-    /// zero-extended: `CLONE_IO` is the `c_int`'s sign bit, and `as u64` would extend
-    /// it into bits 32-63, which clone3 refuses.
-    pub const fn clone_flags(self, flags: c_int) -> Self {
-        self.flags(flags as u32 as u64)
     }
 
     /// `cl_args.pidfd` and `CLONE_PIDFD`: "a PID file descriptor referring to the child
@@ -143,7 +135,7 @@ impl<'a> CloneArgs<'a> {
     /// the clone call returns control to user space".
     pub fn parent_tid(mut self, parent_tid: &'a mut pid_t) -> Self {
         self.raw.parent_tid = address(parent_tid as *mut pid_t);
-        self.raw.flags |= CLONE_PARENT_SETTID as u32 as u64;
+        self.raw.flags |= CLONE_PARENT_SETTID.bits();
         self
     }
 
@@ -174,7 +166,7 @@ impl<'a> CloneArgs<'a> {
     /// `struct user_desc`, which is why it is borrowed).
     pub fn tls(mut self, tls: &'a mut TlsArgument) -> Self {
         self.raw.tls = address(tls.as_mut_ptr());
-        self.raw.flags |= CLONE_SETTLS as u32 as u64;
+        self.raw.flags |= CLONE_SETTLS.bits();
         self
     }
 
@@ -197,7 +189,7 @@ impl<'a> CloneArgs<'a> {
     /// error (`EBADF`; a negative one `EINVAL`).
     pub const fn cgroup(mut self, cgroup_fd: BorrowedFd<'a>) -> Self {
         self.raw.cgroup = cgroup_fd.as_raw_fd() as u32 as u64;
-        self.raw.flags |= CLONE_INTO_CGROUP;
+        self.raw.flags |= CLONE_INTO_CGROUP.bits();
         self.cgroup_set = true;
         self
     }
@@ -212,7 +204,7 @@ impl<'a> CloneArgs<'a> {
     /// `CLONE_INTO_CGROUP`, else [`CLONE_ARGS_SIZE_VER1`] (80) if `set_tid` is, else
     /// [`CLONE_ARGS_SIZE_VER0`] (64).
     pub const fn size(&self) -> usize {
-        if self.cgroup_set || self.raw.flags & CLONE_INTO_CGROUP != 0 {
+        if self.cgroup_set || self.raw.flags & CLONE_INTO_CGROUP.bits() != 0 {
             CLONE_ARGS_SIZE_VER2
         } else if self.raw.set_tid_size != 0 {
             CLONE_ARGS_SIZE_VER1
@@ -285,14 +277,14 @@ mod tests {
             .stack(&mut stack)
             .set_tid(&set_tid)
             .cgroup(unsafe { crate::fd::BorrowedFd::borrow_raw(-1) })
-            .clone_flags(crate::flags::CLONE_IO);
+            .flags(crate::flags::CLONE_IO);
         let raw = *args.as_raw();
         assert_eq!((raw.pidfd, raw.parent_tid, raw.child_tid), (pidfd_at, ptid_at, ctid_at));
         assert_eq!((raw.stack, raw.stack_size), (stack_at, 48));
         assert_eq!((raw.set_tid, raw.set_tid_size), (address(set_tid.as_ptr()), 2));
         assert_eq!(raw.exit_signal, 0xffff_ffff);
         assert_eq!(raw.cgroup, 0xffff_ffff);
-        let expected = 0x1000 | 0x0010_0000 | 0x8000_0000 | CLONE_INTO_CGROUP;
+        let expected = 0x1000 | 0x0010_0000 | 0x8000_0000 | CLONE_INTO_CGROUP.bits();
         assert_eq!(raw.flags, expected);
     }
 }

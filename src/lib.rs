@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use core::ffi::{c_int, c_void};
-//! use freeclone::{clone, signal::SIGCHLD, sys};
+//! use freeclone::{clone, flags::CloneFlags, signal::SIGCHLD, sys};
 //!
 //! extern "C" fn child(arg: *mut c_void) -> c_int {
 //!     // Runs on `STACK`, in a copy of the parent's memory (no CLONE_VM).
@@ -18,7 +18,7 @@
 //! let mut value: c_int = 41;
 //! let top = unsafe { (&raw mut STACK).cast::<u8>().add(16 * 1024) };
 //! let tid = unsafe {
-//!     clone(child, top, SIGCHLD, (&raw mut value).cast(),
+//!     clone(child, top, CloneFlags::exit_signal(SIGCHLD), (&raw mut value).cast(),
 //!           core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
 //! }.expect("clone");
 //! let (_, status) = sys::wait4(tid, 0).expect("wait4");

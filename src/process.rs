@@ -28,6 +28,7 @@ use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 
 use crate::flags::{
+    CloneFlags,
     CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_INTO_CGROUP, CLONE_NEWTIME, CLONE_PARENT,
     CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL,
 };
@@ -217,23 +218,23 @@ impl Child {
 ///   [`Builder::pidfd`] and [`Builder::cgroup`].
 /// - An exit signal in the flags' low byte: use [`Builder::exit_signal`]
 ///   (`CLONE_NEWTIME`, in the same byte, is a namespace flag and passes).
-pub const REFUSED_FLAGS: u64 = (CLONE_VM
-    | CLONE_FILES
-    | CLONE_SIGHAND
-    | CLONE_THREAD
-    | CLONE_SETTLS
-    | CLONE_PARENT_SETTID
-    | CLONE_CHILD_SETTID
-    | CLONE_CHILD_CLEARTID
-    | crate::flags::CLONE_PID
-    | (CSIGNAL & !CLONE_NEWTIME)) as u32 as u64
-    | CLONE_INTO_CGROUP;
+pub const REFUSED_FLAGS: CloneFlags = CLONE_VM
+    .union(CLONE_FILES)
+    .union(CLONE_SIGHAND)
+    .union(CLONE_THREAD)
+    .union(CLONE_SETTLS)
+    .union(CLONE_PARENT_SETTID)
+    .union(CLONE_CHILD_SETTID)
+    .union(CLONE_CHILD_CLEARTID)
+    .union(crate::flags::CLONE_PID)
+    .union(CloneFlags::from_bits(CSIGNAL.bits() & !CLONE_NEWTIME.bits()))
+    .union(CLONE_INTO_CGROUP);
 
 /// What [`Exec`] refuses besides [`REFUSED_FLAGS`] (it sets `CLONE_VM|CLONE_VFORK`
 /// itself): `CLONE_FS`, with which the child's [`Action::Chdir`] would move the
 /// caller's working directory; `CLONE_PARENT`, with which the child would not be the
 /// caller's to reap, so a failed exec would leave a zombie behind.
-pub const EXEC_REFUSED_FLAGS: u64 = REFUSED_FLAGS | (CLONE_FS | CLONE_PARENT) as u32 as u64;
+pub const EXEC_REFUSED_FLAGS: CloneFlags = REFUSED_FLAGS.union(CLONE_FS).union(CLONE_PARENT);
 
 /// How to create a child process: flags (namespaces and the sharing that suits a child
 /// with its own copy of memory), the exit signal and whether to get a PID file
@@ -252,7 +253,7 @@ pub const EXEC_REFUSED_FLAGS: u64 = REFUSED_FLAGS | (CLONE_FS | CLONE_PARENT) as
 /// `ptid`); what `clone` cannot express is `EINVAL` there.
 #[derive(Copy, Clone, Debug)]
 pub struct Builder<'fd> {
-    flags: u64,
+    flags: CloneFlags,
     exit_signal: c_int,
     pidfd: bool,
     cgroup: Option<BorrowedFd<'fd>>,
@@ -267,19 +268,13 @@ impl Default for Builder<'_> {
 impl<'fd> Builder<'fd> {
     /// No flags, exit signal `SIGCHLD`, no PID file descriptor.
     pub const fn new() -> Self {
-        Builder { flags: 0, exit_signal: SIGCHLD, pidfd: false, cgroup: None }
-    }
-
-    /// Adds clone's 32-bit `flags` (the `c_int` constants of [`flags`](crate::flags)),
-    /// zero-extended.
-    pub const fn clone_flags(self, flags: c_int) -> Self {
-        self.flags(flags as u32 as u64)
+        Builder { flags: CloneFlags::empty(), exit_signal: SIGCHLD, pidfd: false, cgroup: None }
     }
 
     /// Adds clone3's 64-bit `flags` (for [`CLONE_CLEAR_SIGHAND`](crate::flags::CLONE_CLEAR_SIGHAND)
     /// above bit 31).
-    pub const fn flags(mut self, flags: u64) -> Self {
-        self.flags |= flags;
+    pub const fn flags(mut self, flags: CloneFlags) -> Self {
+        self.flags = self.flags.union(flags);
         self
     }
 
@@ -313,8 +308,8 @@ impl<'fd> Builder<'fd> {
     }
 
     /// `EINVAL` if the flags hold any of `refused`.
-    fn check(&self, refused: u64) -> Result<(), Errno> {
-        if self.flags & refused != 0 { Err(Errno::EINVAL) } else { Ok(()) }
+    fn check(&self, refused: CloneFlags) -> Result<(), Errno> {
+        if self.flags.intersects(refused) { Err(Errno::EINVAL) } else { Ok(()) }
     }
 
     /// The clone3 arguments, with the pidfd written to `pidfd` if asked for.
@@ -356,7 +351,7 @@ impl<'fd> Builder<'fd> {
     ///
     /// fn start_container(rt: freeclone::rt::Runtime) -> i32 {
     ///     let name = *b"container";
-    ///     let container = Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS).pidfd(true);
+    ///     let container = Builder::new().flags(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS).pidfd(true);
     ///     let mut child = container.spawn(&rt, || {
     ///         // PID 1 of its own PID namespace, with its own hostname.
     ///         if sys::getpid() != 1 || sys::sethostname(&name).is_err() { 1 } else { 0 }
@@ -522,7 +517,7 @@ impl Action<'_> {
 /// let actions = [Action::Dup2 { from: write.as_fd(), to: 1 }, Action::Chdir(c"/")];
 /// let mut child = Exec::new(c"/bin/echo", &argv, &envp)
 ///     .actions(&actions)
-///     .process(Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWNS).pidfd(true))
+///     .process(Builder::new().flags(CLONE_NEWPID | CLONE_NEWNS).pidfd(true))
 ///     .spawn()?;
 /// # let _ = (read, &mut child);
 /// # Ok::<(), freeclone::Errno>(())
@@ -651,7 +646,7 @@ impl<'a> Exec<'a> {
         let args = self
             .process
             .clone_args(&mut pidfd)
-            .clone_flags(CLONE_VM | CLONE_VFORK)
+            .flags(CLONE_VM.union(CLONE_VFORK))
             .stack(stack.area());
         // SAFETY: the child runs `exec_child` on `stack`, which lives until after the
         // child has called execve or exited (the kernel suspends this thread until
@@ -902,25 +897,25 @@ mod tests {
 
     #[test]
     fn unsound_flags_are_refused_and_namespaces_pass() {
-        for flag in [CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_PID, 17] {
-            assert!(Builder::new().clone_flags(flag).check(REFUSED_FLAGS).is_err(), "{flag:#x}");
+        for flag in [CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_PID, CloneFlags::exit_signal(17)] {
+            assert!(Builder::new().flags(flag).check(REFUSED_FLAGS).is_err(), "{flag:#x}");
         }
         assert!(Builder::new().flags(CLONE_INTO_CGROUP).check(REFUSED_FLAGS).is_err());
         let namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWTIME;
         let sharing = CLONE_FS | CLONE_SYSVSEM | CLONE_PARENT | CLONE_VFORK | CLONE_IO;
-        assert!(Builder::new().clone_flags(namespaces | sharing).flags(CLONE_CLEAR_SIGHAND).check(REFUSED_FLAGS).is_ok());
-        assert!(Builder::new().clone_flags(namespaces).check(EXEC_REFUSED_FLAGS).is_ok());
-        assert!(Builder::new().clone_flags(CLONE_FS).check(EXEC_REFUSED_FLAGS).is_err());
-        assert!(Builder::new().clone_flags(CLONE_PARENT).check(EXEC_REFUSED_FLAGS).is_err());
+        assert!(Builder::new().flags(namespaces | sharing).flags(CLONE_CLEAR_SIGHAND).check(REFUSED_FLAGS).is_ok());
+        assert!(Builder::new().flags(namespaces).check(EXEC_REFUSED_FLAGS).is_ok());
+        assert!(Builder::new().flags(CLONE_FS).check(EXEC_REFUSED_FLAGS).is_err());
+        assert!(Builder::new().flags(CLONE_PARENT).check(EXEC_REFUSED_FLAGS).is_err());
     }
 
     #[test]
     fn refused_flags_fail_before_any_system_call() {
         // A closure that would make the test process exit if a child ran it.
-        let result = unsafe { Builder::new().clone_flags(CLONE_VM).spawn_unchecked(|| sys::exit_group(99)) };
+        let result = unsafe { Builder::new().flags(CLONE_VM).spawn_unchecked(|| sys::exit_group(99)) };
         assert_eq!(result.unwrap_err(), Errno::EINVAL);
         let argv = sys::CStrArrayBuf::new([c"/bin/true"]);
-        let exec = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(CLONE_FILES));
+        let exec = Exec::new(c"/bin/true", &argv, CStrArray::EMPTY).process(Builder::new().flags(CLONE_FILES));
         assert_eq!(exec.spawn().unwrap_err(), SpawnError { step: SpawnStep::Clone, errno: Errno::EINVAL });
     }
 

@@ -247,7 +247,7 @@ pub fn is_process_one() -> bool {
 pub fn supervise(_: &Runtime, work: impl FnOnce() -> i32) -> Result<i32, crate::errno::Errno> {
     // A fork-like raw clone: the child returns here with Ok(0), on a copy of this stack.
     let worker = unsafe {
-        sys::clone(crate::signal::SIGCHLD, core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
+        sys::clone(crate::flags::CloneFlags::exit_signal(crate::signal::SIGCHLD), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut())
     }?;
     if worker == 0 {
         sys::exit_group(work());

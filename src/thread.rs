@@ -40,6 +40,7 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 use core::sync::atomic::{AtomicI32, Ordering};
 
 use crate::flags::{
+    CloneFlags,
     CLONE_CHILD_CLEARTID, CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD,
     CLONE_VM,
 };
@@ -51,13 +52,13 @@ use crate::sys;
 
 /// The flags of a thread, as glibc's `pthread_create` asks for them (without the TLS,
 /// which freeclone's threads do not have).
-pub const THREAD_FLAGS: c_int = CLONE_VM
-    | CLONE_FS
-    | CLONE_FILES
-    | CLONE_SIGHAND
-    | CLONE_THREAD
-    | CLONE_SYSVSEM
-    | CLONE_CHILD_CLEARTID;
+pub const THREAD_FLAGS: CloneFlags = CLONE_VM
+    .union(CLONE_FS)
+    .union(CLONE_FILES)
+    .union(CLONE_SIGHAND)
+    .union(CLONE_THREAD)
+    .union(CLONE_SYSVSEM)
+    .union(CLONE_CHILD_CLEARTID);
 
 /// What ctid holds while the thread runs: not a TID, never 0.
 const RUNNING: pid_t = -1;
@@ -377,7 +378,7 @@ impl Builder {
             // the parent reads it atomically after this borrow ends.
             let ctid = unsafe { &mut *(*packet).ctid.as_ptr() };
             let args = CloneArgs::new()
-                .clone_flags(THREAD_FLAGS)
+                .flags(THREAD_FLAGS)
                 .child_tid(ctid)
                 .stack(area);
             // SAFETY: `run::<F, T>` takes exactly the packet that `arg` points to; the

@@ -2,7 +2,6 @@
 //! stack every clone-based variant uses, the one join they use, and the lines the xtask
 //! reads (median and spread of interleaved samples, ratios taken pair by pair).
 
-use core::ffi::c_int;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicI32, Ordering};
 
@@ -10,8 +9,13 @@ use freeclone::flags::*;
 use freeclone::{Errno, sys};
 
 /// The thread spawns' flags: a thread sharing everything, whose exit clears `ctid`.
-pub const THREAD_FLAGS: c_int =
-    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+pub const THREAD_FLAGS: CloneFlags = CLONE_VM
+    .union(CLONE_FS)
+    .union(CLONE_FILES)
+    .union(CLONE_SIGHAND)
+    .union(CLONE_THREAD)
+    .union(CLONE_SYSVSEM)
+    .union(CLONE_CHILD_CLEARTID);
 
 /// The one preallocated stack of the clone-based variants (its top 16-aligned).
 pub const STACK_SIZE: usize = 64 * 1024;

@@ -37,6 +37,7 @@
 use core::ffi::{c_char, c_int, c_void};
 use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 
+use freeclone::flags::CloneFlags;
 use freeclone::{CloneFn, Errno, Fallback, RawCloneArgs, pid_t, sys};
 
 /// `int (*fn)(void *)`, which C may pass as NULL.
@@ -267,12 +268,17 @@ fn negated(result: Result<pid_t, Errno>) -> c_int {
     }
 }
 
+/// C's `int flags`, its 32 bits as they are (`CLONE_IO` is the sign bit).
+fn c_flags(flags: c_int) -> CloneFlags {
+    CloneFlags::from_bits(u64::from(flags as u32))
+}
+
 fn do_clone(name: &str, f: CFn, stack: *mut c_void, flags: c_int, arg: *mut c_void, ptid: *mut pid_t, tls: *mut c_void, ctid: *mut pid_t) -> Result<pid_t, Errno> {
     freeclone_capi_calls.fetch_add(1, Ordering::Relaxed);
     let result = match f {
         None => Err(Errno::EINVAL),
         // SAFETY: the C caller's contract is freeclone::clone's (see freeclone.h).
-        Some(f) => unsafe { freeclone::clone(f, stack.cast(), flags, arg, ptid, tls, ctid) },
+        Some(f) => unsafe { freeclone::clone(f, stack.cast(), c_flags(flags), arg, ptid, tls, ctid) },
     };
     trace(name, u64::from(flags as u32), &result);
     result
@@ -286,7 +292,7 @@ fn do_clone2(
     let result = match f {
         None => Err(Errno::EINVAL),
         // SAFETY: as in `do_clone`.
-        Some(f) => unsafe { freeclone::clone2(f, base.cast(), size, flags, arg, ptid, tls, ctid) },
+        Some(f) => unsafe { freeclone::clone2(f, base.cast(), size, c_flags(flags), arg, ptid, tls, ctid) },
     };
     trace("__clone2", u64::from(flags as u32), &result);
     result

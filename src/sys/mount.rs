@@ -9,6 +9,7 @@ use super::{c_path, c_path_or_null, check};
 use crate::errno::Errno;
 use crate::arch;
 use crate::fd::BorrowedFd;
+use crate::flags::CloneFlags;
 
 /// [`mount`] flag: mount read-only.
 pub const MS_RDONLY: usize = kernel::MS_RDONLY as usize;
@@ -179,8 +180,9 @@ pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Errno> {
 /// nothing that owns a descriptor in one table may be used from the other. Without
 /// `CLONE_FILES`, or when nothing shares the table, this call cannot cause undefined
 /// behaviour.
-pub unsafe fn unshare(flags: c_int) -> Result<(), Errno> {
-    check(unsafe { arch::syscall1(kernel::__NR_unshare as usize, flags as u32 as usize) }).map(drop)
+pub unsafe fn unshare(flags: CloneFlags) -> Result<(), Errno> {
+    let flags = flags.clone_bits().ok_or(Errno::EINVAL)?;
+    check(unsafe { arch::syscall1(kernel::__NR_unshare as usize, flags as usize) }).map(drop)
 }
 
 /// `setns(2)`: moves the calling thread into the namespace that `fd` refers to: an
@@ -197,7 +199,8 @@ pub unsafe fn unshare(flags: c_int) -> Result<(), Errno> {
 /// filesystem information, a PID namespace that is not a descendant); `EPERM` without
 /// `CAP_SYS_ADMIN` over the namespace; `ESRCH` if the pidfd's process is gone;
 /// `ENOMEM`.
-pub fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<(), Errno> {
+pub fn setns(fd: BorrowedFd<'_>, nstype: CloneFlags) -> Result<(), Errno> {
     let nr = kernel::__NR_setns as usize;
-    check(unsafe { arch::syscall2(nr, fd.as_raw_fd() as usize, nstype as u32 as usize) }).map(drop)
+    let nstype = nstype.clone_bits().ok_or(Errno::EINVAL)?;
+    check(unsafe { arch::syscall2(nr, fd.as_raw_fd() as usize, nstype as usize) }).map(drop)
 }

@@ -10,6 +10,7 @@ use crate::clone_args::CloneArgs;
 use crate::errno::Errno;
 use crate::clone_args::RawCloneArgs;
 use crate::arch;
+use crate::flags::CloneFlags;
 use crate::types::pid_t;
 
 /// The raw `clone` system call, in the manual's portable argument order; the
@@ -26,15 +27,16 @@ use crate::types::pid_t;
 ///   [`clone`](crate::clone) instead.
 /// - `ptid`, `tls` and `ctid` as in [`clone`](crate::clone).
 pub unsafe fn clone(
-    flags: c_int,
+    flags: CloneFlags,
     stack: *mut u8,
     ptid: *mut pid_t,
     tls: *mut c_void,
     ctid: *mut pid_t,
 ) -> Result<pid_t, Errno> {
+    let flags = flags.clone_bits().ok_or(Errno::EINVAL)?;
     let ret = unsafe {
         arch::clone_syscall(
-            flags as u32 as usize,
+            flags as usize,
             stack as usize,
             ptid as usize,
             tls as usize,
@@ -51,7 +53,7 @@ pub unsafe fn clone(
 ///
 /// ```no_run
 /// use freeclone::{CloneArgs, flags::CLONE_NEWPID, signal::SIGCHLD, sys};
-/// let args = CloneArgs::new().clone_flags(CLONE_NEWPID).exit_signal(SIGCHLD);
+/// let args = CloneArgs::new().flags(CLONE_NEWPID).exit_signal(SIGCHLD);
 /// // SAFETY: no CLONE_VM: the child continues on a copy of this stack.
 /// match unsafe { sys::clone3(&args) }? {
 ///     0 => sys::exit_group(if sys::getpid() == 1 { 0 } else { 1 }), // the child

@@ -122,7 +122,7 @@ fn descriptor_calls_answer_bad_numbers_with_an_errno() {
             assert_eq!(sys::fcntl_setfd(number(fd), 1), Err(Errno::EBADF), "fcntl_setfd({fd})");
             assert_eq!(sys::fcntl_dupfd_cloexec(number(fd), 0).unwrap_err(), Errno::EBADF, "dupfd({fd})");
             assert_eq!(sys::pidfd_send_signal(number(fd), 0).unwrap_err(), Errno::EBADF);
-            assert!(sys::setns(number(fd), 0).is_err());
+            assert!(sys::setns(number(fd), CloneFlags::empty()).is_err());
         }
         for flags in ints(1) {
             let _ = sys::fcntl_setfd(write.as_fd(), flags & 1);
@@ -145,7 +145,7 @@ fn descriptor_calls_answer_bad_numbers_with_an_errno() {
         assert!(sys::unlinkat(number(fd), missing, fd).is_err());
         assert!(sys::readlinkat(number(fd), missing, &mut [0; 8]).is_err());
         assert!(sys::umount2(c"/freeclone-missing-directory", fd).is_err());
-        assert!(sys::setns(number(-1), fd).is_err());
+        assert!(sys::setns(number(-1), CloneFlags::from_bits(fd as u32 as u64)).is_err());
     }
     sys::close(read).unwrap();
     sys::close(write).unwrap();

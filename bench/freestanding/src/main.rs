@@ -34,6 +34,7 @@ use core::sync::atomic::{AtomicI32, Ordering};
 
 use freeclone::probes::{EntryRecord, entry_probe};
 use freeclone::rt::Runtime;
+use freeclone::flags::CloneFlags;
 use freeclone::signal::SIGCHLD;
 use freeclone::{CloneArgs, clone, pid_t, println, stack, sys};
 use linux_raw_sys::general as kernel;
@@ -199,10 +200,10 @@ fn smallest_stack() -> (Option<usize>, usize) {
 /// hung for 10 s and was killed with its child.
 fn try_stack(top: *mut u8) -> Option<bool> {
     let null = null_mut();
-    let attempt = match unsafe { sys::clone(SIGCHLD, null_mut(), null, null_mut(), null) } {
+    let attempt = match unsafe { sys::clone(CloneFlags::exit_signal(SIGCHLD), null_mut(), null, null_mut(), null) } {
         Ok(0) => {
             unsafe { sys::syscall2(kernel::__NR_setpgid as usize, 0, 0) };
-            let pid = match unsafe { clone(trivial, top, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) } {
+            let pid = match unsafe { clone(trivial, top, CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) } {
                 Ok(pid) => pid,
                 Err(errno) => fail("clone", errno),
             };
@@ -264,7 +265,7 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32) {
     let mut freeclone_op = || spawn_thread(trivial, top, null_mut(), ctid, count_freeclone);
     let mut floor_op = || {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
-        let tid = unsafe { arch::spawn(THREAD_FLAGS as u32 as usize, top, ctid.as_ptr(), trivial, null_mut()) };
+        let tid = unsafe { arch::spawn(THREAD_FLAGS.bits() as usize, top, ctid.as_ptr(), trivial, null_mut()) };
         if tid <= 0 {
             fail("the floor's clone", freeclone::Errno::from_raw(-tid as i32));
         }
@@ -294,7 +295,7 @@ fn clone3_threads(rounds: usize, stack: *mut u8, ctid: &AtomicI32) {
     let mut clone3_op = || {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
         let area = unsafe { core::slice::from_raw_parts_mut(stack.cast(), STACK_SIZE) };
-        let args = CloneArgs::new().flags(THREAD_FLAGS as u32 as u64).child_tid(unsafe { &mut *ctid.as_ptr() }).stack(area);
+        let args = CloneArgs::new().flags(THREAD_FLAGS).child_tid(unsafe { &mut *ctid.as_ptr() }).stack(area);
         if let Err(errno) = unsafe { freeclone::clone3(&args, trivial, null_mut()) } {
             fail("clone3", errno);
         }
@@ -303,7 +304,7 @@ fn clone3_threads(rounds: usize, stack: *mut u8, ctid: &AtomicI32) {
     let mut floor_op = || {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
         let args = kernel::clone_args {
-            flags: THREAD_FLAGS as u32 as u64,
+            flags: THREAD_FLAGS.bits(),
             pidfd: 0,
             child_tid: ctid.as_ptr() as usize as u64,
             parent_tid: 0,
@@ -339,7 +340,7 @@ fn processes(rounds: usize, top: *mut u8) {
         }
     };
     let mut freeclone_op = || {
-        match unsafe { clone(trivial, top, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) } {
+        match unsafe { clone(trivial, top, CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) } {
             Ok(pid) => expect_trivial(pid),
             Err(errno) => fail("clone", errno),
         }
@@ -420,7 +421,7 @@ pub unsafe extern "C" fn freeclone_bench_clone(
     tls: *mut c_void,
     ctid: *mut pid_t,
 ) -> c_int {
-    match unsafe { clone(f, stack, flags, arg, ptid, tls, ctid) } {
+    match unsafe { clone(f, stack, CloneFlags::from_bits(u64::from(flags as u32)), arg, ptid, tls, ctid) } {
         Ok(tid) => tid,
         Err(errno) => -errno.raw(),
     }

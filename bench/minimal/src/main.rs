@@ -8,6 +8,7 @@
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
 
+use freeclone::flags::CloneFlags;
 use freeclone::signal::SIGCHLD;
 use freeclone::{clone, sys};
 
@@ -22,7 +23,7 @@ extern "C" fn child(_: *mut c_void) -> c_int {
 
 fn main(_: freeclone::rt::Runtime) -> i32 {
     let top = unsafe { (&raw mut STACK).cast::<u8>().add(STACK_SIZE) };
-    match unsafe { clone(child, top, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) } {
+    match unsafe { clone(child, top, CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) } {
         Ok(pid) => match sys::wait4(pid, 0) {
             Ok((_, status)) => sys::exit_status(status).unwrap_or(1),
             Err(_) => 2,

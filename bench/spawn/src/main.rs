@@ -36,6 +36,7 @@ mod arch;
 #[path = "../../common/measure.rs"]
 mod measure;
 
+use freeclone::flags::CloneFlags;
 use measure::{CTID_PRESET, JoinCount, STACK_SIZE, THREAD_FLAGS, join};
 
 extern "C" fn trivial(_: *mut c_void) -> c_int {
@@ -127,7 +128,7 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: 
             libc::clone(
                 trivial,
                 top.cast(),
-                THREAD_FLAGS,
+                THREAD_FLAGS.bits() as c_int,
                 null_mut(),
                 null_mut::<libc::pid_t>(),
                 null_mut::<c_void>(),
@@ -139,7 +140,7 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: 
     };
     let mut floor_op = || {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
-        let tid = unsafe { arch::spawn(THREAD_FLAGS as u32 as usize, top, ctid.as_ptr(), trivial, null_mut()) };
+        let tid = unsafe { arch::spawn(THREAD_FLAGS.bits() as usize, top, ctid.as_ptr(), trivial, null_mut()) };
         check(tid as c_int, "the floor's clone");
         join(ctid, count_floor);
     };
@@ -148,7 +149,7 @@ fn threads(rounds: usize, top: *mut u8, ctid: &AtomicI32, libc_name: &str, out: 
     // design (EINVAL): such a C library's row is reported as refused, not timed.
     let libc_accepts = {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
-        let flags = THREAD_FLAGS;
+        let flags = THREAD_FLAGS.bits() as c_int;
         let tid = unsafe { libc::clone(trivial, top.cast(), flags, null_mut(), null_mut::<libc::pid_t>(), null_mut::<c_void>(), ctid.as_ptr()) };
         if tid > 0 {
             join(ctid, &mut JoinCount::default());
@@ -183,7 +184,7 @@ fn wait_for(pid: c_int) {
 fn processes(rounds: usize, top: *mut u8, libc_name: &str, out: &mut Out) {
     let sigchld = libc::SIGCHLD;
     let mut freeclone_op = || {
-        let pid = unsafe { freeclone::clone(trivial, top, sigchld, null_mut(), null_mut(), null_mut(), null_mut()) };
+        let pid = unsafe { freeclone::clone(trivial, top, CloneFlags::exit_signal(sigchld), null_mut(), null_mut(), null_mut(), null_mut()) };
         let pid = pid.unwrap_or(-1);
         check(pid, "freeclone::clone");
         wait_for(pid);
@@ -245,7 +246,7 @@ fn thread_api(rounds: usize, out: &mut Out) {
     let mut count = JoinCount::default();
     let mut floor_op = || {
         ctid.store(CTID_PRESET, Ordering::Relaxed);
-        let tid = unsafe { arch::spawn(THREAD_FLAGS as u32 as usize, floor_stack.top(), ctid.as_ptr(), trivial, null_mut()) };
+        let tid = unsafe { arch::spawn(THREAD_FLAGS.bits() as usize, floor_stack.top(), ctid.as_ptr(), trivial, null_mut()) };
         check(tid as c_int, "the floor's clone");
         join(&ctid, &mut count);
     };

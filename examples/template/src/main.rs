@@ -10,7 +10,7 @@ use core::ptr::null_mut;
 
 use freeclone::rt::Runtime;
 use freeclone::signal::SIGCHLD;
-use freeclone::{clone, println, sys};
+use freeclone::{clone, flags::CloneFlags, println, sys};
 
 freeclone::entry!(main);
 
@@ -33,7 +33,7 @@ fn main(rt: Runtime) -> i32 {
     };
     let arg = usize::from(status) as *mut c_void;
     // SAFETY: `stack` is ours and unused; without CLONE_VM the child runs in a copy.
-    let pid = unsafe { clone(child, stack.wrapping_add(STACK_SIZE), SIGCHLD, arg, null_mut(), null_mut(), null_mut()) };
+    let pid = unsafe { clone(child, stack.wrapping_add(STACK_SIZE), CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) };
     let pid = pid.unwrap_or_else(|errno| panic!("clone: {errno}"));
     let (_, wait_status) = sys::wait4(pid, 0).unwrap_or_else(|errno| panic!("wait4: {errno}"));
     let code = sys::exit_status(wait_status).unwrap_or(255);

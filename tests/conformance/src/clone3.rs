@@ -158,7 +158,7 @@ const CHILD_TID_NOT_STORED: c_int = 1;
 pub fn clone3_stores_the_tid_at_parent_tid_and_child_tid() -> Verdict {
     let (mut parent_tid, mut child_tid): (pid_t, pid_t) = (0, 0);
     let args = CloneArgs::new()
-        .clone_flags(CLONE_CHILD_SETTID)
+        .flags(CLONE_CHILD_SETTID)
         .parent_tid(&mut parent_tid)
         .child_tid(&mut child_tid)
         .exit_signal(SIGCHLD);
@@ -301,7 +301,7 @@ pub fn clone3_clear_sighand_with_sighand_is_einval() -> Verdict {
     let unmapped = hole.base();
     drop(hole);
     let mut args = *CloneArgs::new().as_raw();
-    args.flags = CLONE_VM as u64 | CLONE_SIGHAND as u64 | CLONE_CLEAR_SIGHAND | CLONE_PID as u64;
+    args.flags = (CLONE_VM | CLONE_SIGHAND | CLONE_CLEAR_SIGHAND | CLONE_PID).bits();
     args.pidfd = unmapped as usize as u64;
     args.stack = stack.base() as usize as u64;
     args.stack_size = 64 * 1024;
@@ -391,7 +391,7 @@ pub fn clone3_set_tid_in_a_new_pid_namespace_gives_the_chosen_pids() -> Verdict 
     loop {
         chosen = unused_pid(chosen).ok_or_else(|| fail!("no unused PID below 30000"))?;
         let set_tid = [1, chosen];
-        let args = CloneArgs::new().clone_flags(CLONE_NEWPID).set_tid(&set_tid).exit_signal(SIGCHLD);
+        let args = CloneArgs::new().flags(CLONE_NEWPID).set_tid(&set_tid).exit_signal(SIGCHLD);
         match call_args(&args, || if sys::getpid() == 1 { 0 } else { sys::getpid() })? {
             Outcome::Refused(Errno::EEXIST) => continue,
             Outcome::Refused(errno) => return Err(fail!("clone3 with set_tid [1, {chosen}] failed: {errno}")),
@@ -427,13 +427,13 @@ pub fn clone3_newtime_gives_the_child_its_own_time_namespace_or_einval_where_the
     let own_length = match sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/time", &mut own) {
         Ok(length) => length,
         Err(Errno::ENOENT) if sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/pid", &mut own).is_ok() => {
-            let args = CloneArgs::new().clone_flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
+            let args = CloneArgs::new().flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
             return refused_with(call_args(&args, || 0)?, Errno::EINVAL, "CLONE_NEWTIME without /proc/self/ns/time");
         }
         Err(errno) => return Err(fail!("readlink /proc/self/ns/time: {errno} (is /proc mounted?)")),
     };
     let mut pipe = Pipe::new()?;
-    let args = CloneArgs::new().clone_flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
+    let args = CloneArgs::new().flags(CLONE_NEWTIME).exit_signal(SIGCHLD);
     let outcome = call_args(&args, || send_time_namespace(&pipe))?;
     let mut bytes = [0u8; 64];
     let received = pipe.receive(&mut bytes);
@@ -668,7 +668,7 @@ extern "C" fn run_clone3_threads_that_return_one(_: *mut c_void) -> c_int {
 
 /// A clone3 thread whose `fn` returns ends itself only (SYS_exit, never exit_group).
 pub fn clone3_thread_returning_does_not_end_the_process() -> Verdict {
-    let child = crate::harness::spawn(run_clone3_threads_that_return_one, SIGCHLD, core::ptr::null_mut())?;
+    let child = crate::harness::spawn(run_clone3_threads_that_return_one, CloneFlags::exit_signal(SIGCHLD), core::ptr::null_mut())?;
     match child.wait(0)? {
         0 => Ok(()),
         1 => Err(fail!("a clone3 thread returning 1 ended its whole process with status 1: the child exits with exit_group")),
@@ -696,7 +696,7 @@ fn run_clone3_thread() -> Verdict {
     let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
     let shared_arg = (&raw const shared) as *mut c_void;
     let args = CloneArgs::new()
-        .clone_flags(flags)
+        .flags(flags)
         .child_tid(child_tid)
         .parent_tid(&mut parent_tid)
         .tls(&mut tls)
@@ -721,13 +721,13 @@ fn run_clone3_thread() -> Verdict {
 struct Call {
     base: *mut u8,
     size: usize,
-    flags: c_int,
+    flags: CloneFlags,
     result: Result<pid_t, Errno>,
 }
 
 unsafe extern "C" fn call_clone3(arg: *mut c_void) {
     let call = unsafe { &mut *(arg as *mut Call) };
-    let args = CloneArgs::new().clone_flags(call.flags).exit_signal(SIGCHLD).stack(stack_slice(call.base, call.size));
+    let args = CloneArgs::new().flags(call.flags).exit_signal(SIGCHLD).stack(stack_slice(call.base, call.size));
     call.result = unsafe { freeclone::clone3(&args, return_arg_as_status, core::ptr::null_mut()) };
 }
 
@@ -736,9 +736,9 @@ unsafe extern "C" fn call_clone3(arg: *mut c_void) {
 pub fn clone3_callee_saved_registers_survive_in_the_parent_on_success_and_error() -> Verdict {
     let stack = MappedStack::new(crate::STACK_SIZE)?;
     for (size, flags, what) in [
-        (crate::STACK_SIZE, 0, "success"),
+        (crate::STACK_SIZE, CloneFlags::empty(), "success"),
         (crate::STACK_SIZE, CLONE_SIGHAND, "kernel EINVAL"),
-        (freeclone::stack::MIN_SIZE - 1, 0, "too small a stack"),
+        (freeclone::stack::MIN_SIZE - 1, CloneFlags::empty(), "too small a stack"),
     ] {
         let mut call = Call { base: stack.base(), size, flags, result: Err(Errno::from_raw(0)) };
         let changed = unsafe { probes::callee_saved_changed(call_clone3, (&raw mut call).cast()) };
@@ -857,8 +857,8 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
         base().set_tid(&set_tid),
         base().cgroup(fd(0)),
         base().flags(CLONE_CLEAR_SIGHAND),
-        base().clone_flags(CLONE_NEWTIME),
-        base().flags(1 << 40),
+        base().flags(CLONE_NEWTIME),
+        base().flags(CloneFlags::from_bits(1 << 40)),
         base().pidfd(&mut pidfd).parent_tid(&mut parent_tid),
         base().exit_signal(0x100 | SIGCHLD),
     ];
@@ -877,7 +877,7 @@ extern "C" fn fallback_in_a_filtered_process(_: *mut c_void) -> c_int {
 /// bit 31, CLONE_PIDFD with parent_tid, an exit signal above 0xff) is EINVAL; what it
 /// can (CLONE_PIDFD alone) gives a pidfd that reaps the child.
 pub fn clone3_enosys_falls_back_to_clone_and_refuses_what_clone_cannot_express() -> Verdict {
-    let child = crate::harness::spawn(fallback_in_a_filtered_process, SIGCHLD, core::ptr::null_mut())?;
+    let child = crate::harness::spawn(fallback_in_a_filtered_process, CloneFlags::exit_signal(SIGCHLD), core::ptr::null_mut())?;
     match child.wait(0)? {
         0 => Ok(()),
         FILTER_NOT_INSTALLED => Err(fail!("the seccomp filter could not be installed")),
@@ -902,7 +902,7 @@ pub fn clone3_raw_falling_back_passes_einval_through_and_creates_no_child() -> V
         return Err(enosys());
     }
     let stack = MappedStack::new(crate::STACK_SIZE)?;
-    let args = CloneArgs::new().clone_flags(CLONE_DETACHED).exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
+    let args = CloneArgs::new().flags(CLONE_DETACHED).exit_signal(SIGCHLD).stack(stack_slice(stack.base(), crate::STACK_SIZE));
     // SAFETY: the child, if a wrong fallback made one, runs on `stack` in a copy of memory.
     match unsafe { freeclone::clone3_raw(args.as_raw(), args.size(), return_arg_as_status, 9 as *mut c_void, Fallback::Clone) } {
         Err(Errno::EINVAL) => match sys::wait4(-1, sys::WNOHANG | sys::WALL) {

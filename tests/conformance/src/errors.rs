@@ -15,7 +15,7 @@ use crate::harness::{close_fd, fd};
 const SEVEN: *mut c_void = 7 as *mut c_void;
 
 /// Expects `EINVAL` for each of `combinations` (each otherwise valid).
-fn expect_einval(combinations: &[(c_int, &str)]) -> Verdict {
+fn expect_einval(combinations: &[(CloneFlags, &str)]) -> Verdict {
     let stack = MappedStack::new(64 * 1024)?;
     for &(flags, what) in combinations {
         let result = unsafe { freeclone::clone(must_not_run, stack.top(), flags, null_mut(), null_mut(), null_mut(), null_mut()) };
@@ -29,7 +29,7 @@ fn expect_einval(combinations: &[(c_int, &str)]) -> Verdict {
     Ok(())
 }
 
-const THREAD: c_int = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+const THREAD: CloneFlags = CLONE_VM.union(CLONE_SIGHAND).union(CLONE_THREAD);
 
 pub fn sighand_without_vm_is_einval() -> Verdict {
     expect_einval(&[(CLONE_SIGHAND | SIGCHLD, "CLONE_SIGHAND without CLONE_VM")])
@@ -94,7 +94,7 @@ pub fn parent_flag_is_einval_from_an_init_and_accepted_with_newpid_or_newuser() 
 }
 
 /// The namespace flags that need CAP_SYS_ADMIN.
-const PRIVILEGED: [(c_int, &str); 6] = [
+const PRIVILEGED: [(CloneFlags, &str); 6] = [
     (CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
     (CLONE_NEWIPC, "CLONE_NEWIPC"),
     (CLONE_NEWNET, "CLONE_NEWNET"),
@@ -127,7 +127,7 @@ extern "C" fn try_namespaces_unprivileged(arg: *mut c_void) -> c_int {
 
 pub fn namespace_flags_without_cap_sys_admin_are_eperm() -> Verdict {
     let mut pipe = Pipe::new()?;
-    let child = spawn(try_namespaces_unprivileged, SIGCHLD, (&raw mut pipe).cast())?;
+    let child = spawn(try_namespaces_unprivileged, CloneFlags::exit_signal(SIGCHLD), (&raw mut pipe).cast())?;
     let mut answers = [0u8; PRIVILEGED.len()];
     let received = pipe.receive(&mut answers).len();
     let status = child.wait(0)?;

@@ -20,6 +20,7 @@ use freeclone::{clone, sys};
 use linux_raw_sys::general as kernel;
 
 use crate::harness::{Verdict, fail};
+use freeclone::flags::CloneFlags;
 
 /// The threads' usable stack.
 const STACK_SIZE: usize = 64 * 1024;
@@ -95,7 +96,7 @@ fn dies_of_sigsegv(guard: usize, work: fn() -> usize, what: &str) -> Verdict {
         .ok_or_else(|| fail!("{what}: no stack with writable memory right below its guard in {PLACEMENTS} tries"))?;
     let arg = work as *mut c_void;
     // SAFETY: without CLONE_VM the child runs `work` on its copy of `stack`.
-    let pid = unsafe { clone(run_work, stack.top(), SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
+    let pid = unsafe { clone(run_work, stack.top(), CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone: {errno}"))?;
     match sys::wait4(pid, 0) {
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),

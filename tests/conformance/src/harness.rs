@@ -6,6 +6,7 @@ use core::fmt::{self, Write};
 
 use freeclone::fd::{BorrowedFd, OwnedFd};
 use freeclone::{Errno, pid_t, println, sys};
+use freeclone::flags::CloneFlags;
 
 /// A case's outcome: `Ok` passed; `Err` failed or was skipped, with a reason.
 pub type Verdict = Result<(), Failure>;
@@ -243,7 +244,7 @@ const CHILD_STACK_SIZE: usize = 64 * 1024;
 /// skip: a kernel accepts the combination (the case passes on the native and kernel
 /// tiers, where the runner counts any skip as a failure), while qemu-user's clone
 /// emulation accepts only fork-shaped and thread-shaped flags.
-pub fn spawn(f: freeclone::CloneFn, flags: c_int, arg: *mut core::ffi::c_void) -> Result<Child, Failure> {
+pub fn spawn(f: freeclone::CloneFn, flags: CloneFlags, arg: *mut core::ffi::c_void) -> Result<Child, Failure> {
     let stack = MappedStack::new(CHILD_STACK_SIZE)?;
     let (ptid, tls, ctid) = (core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut());
     match unsafe { freeclone::clone(f, stack.top(), flags, arg, ptid, tls, ctid) } {

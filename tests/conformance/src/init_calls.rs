@@ -12,7 +12,7 @@ use core::ffi::{CStr, c_char, c_int, c_void};
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use freeclone::flags::{CLONE_NEWNS, CLONE_NEWUTS};
+use freeclone::flags::{CLONE_NEWNS, CLONE_NEWUTS, CloneFlags};
 use freeclone::signal::{SIGCHLD, SIGSEGV};
 use freeclone::sys::{self, CStrArray, CStrArrayBuf};
 use freeclone::{Errno, sys::Utsname};
@@ -177,7 +177,7 @@ fn text_of(message: &[u8]) -> Text {
 /// namespaces) and returns its verdict, which comes back through a pipe.
 fn in_child<F: FnMut() -> Verdict>(body: F) -> Verdict {
     let mut child = InChild { report: Pipe::new()?, body };
-    let process = spawn(run_body::<F>, SIGCHLD, (&raw mut child).cast())?;
+    let process = spawn(run_body::<F>, CloneFlags::exit_signal(SIGCHLD), (&raw mut child).cast())?;
     let mut bytes = [0u8; 240];
     let text = text_of(child.report.receive(&mut bytes));
     match process.wait(0)? {
@@ -194,7 +194,7 @@ const MNT_LINK: &CStr = c"/proc/self/ns/mnt";
 /// In a child: `unshare(flag)`, then the proof that the child left the caller's
 /// namespace (`link` no longer reads `callers`), before the child changes anything
 /// that would be the caller's had it not.
-fn unshare_and_prove(flag: c_int, link: &CStr, callers: &Bytes) -> Verdict {
+fn unshare_and_prove(flag: CloneFlags, link: &CStr, callers: &Bytes) -> Verdict {
     // SAFETY: no CLONE_FILES; a single-threaded child.
     unsafe { sys::unshare(flag) }.map_err(|errno| refused(errno, "unshare"))?;
     let own = Bytes::read_link(link)?;
@@ -276,7 +276,7 @@ pub fn setns_joins_the_namespace_of_an_fd() -> Verdict {
     let callers = Bytes::read_link(UTS_LINK)?;
     let before = hostname()?;
     let mut holder = Holder { report: Pipe::new()?, release: Pipe::new()?, callers };
-    let child = spawn(hold_a_new_uts_namespace, SIGCHLD, (&raw mut holder).cast())?;
+    let child = spawn(hold_a_new_uts_namespace, CloneFlags::exit_signal(SIGCHLD), (&raw mut holder).cast())?;
     let result = (|| {
         close(holder.report.write);
         holder.report.write = -1;
@@ -435,7 +435,7 @@ extern "C" fn read_the_byte(arg: *mut c_void) -> c_int {
 
 /// Spawns `read_the_byte` on `page` and returns its wait status.
 fn child_reads(page: *mut u8) -> Result<c_int, Failure> {
-    let child = spawn(read_the_byte, SIGCHLD, page.cast())?;
+    let child = spawn(read_the_byte, CloneFlags::exit_signal(SIGCHLD), page.cast())?;
     loop {
         match sys::wait4(child.tid, 0) {
             Ok((_, status)) => return Ok(status),
@@ -540,7 +540,7 @@ extern "C" fn exec_the_program_itself(arg: *mut c_void) -> c_int {
 
 pub fn execve_replaces_the_program_image() -> Verdict {
     let mut program = program().ok_or_else(|| fail!("the program has no argv[0] to exec"))?;
-    let child = spawn(exec_the_program_itself, SIGCHLD, (&raw mut program).cast())?;
+    let child = spawn(exec_the_program_itself, CloneFlags::exit_signal(SIGCHLD), (&raw mut program).cast())?;
     match child.wait(0)? {
         EXEC_PROBE_STATUS => Ok(()),
         EXEC_PROBE_WRONG_ARGUMENTS => Err(fail!("the new program did not get the argument list execve passed")),

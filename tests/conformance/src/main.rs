@@ -139,7 +139,7 @@ fn run_cases(args: &freeclone::rt::Args, first_filter: usize) -> i32 {
 fn fn_is_entered_with_its_address_in_the_register_pic_code_expects() -> Verdict {
     let f = probes::fn_checking_the_call_register().ok_or_else(|| fail!("no such rule here"))?;
     let stack = MappedStack::new(STACK_SIZE)?;
-    let tid = unsafe { clone(f, stack.top(), SIGCHLD, 42 as *mut c_void, null_mut(), null_mut(), null_mut()) }
+    let tid = unsafe { clone(f, stack.top(), CloneFlags::exit_signal(SIGCHLD), 42 as *mut c_void, null_mut(), null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone failed: {errno}"))?;
     match wait_exit_status(tid, 0)? {
         42 => Ok(()),
@@ -356,7 +356,7 @@ pub(crate) fn describe_entry_failures(status: c_int, checked: c_int) -> Verdict 
 fn spawn_probed(top: *mut u8, stack_base: *mut u8) -> Result<c_int, harness::Failure> {
     let mut expected = Expectation::new(top, stack_base);
     let arg = expected.arg();
-    let tid = unsafe { clone(probes::entry_probe(), top, SIGCHLD, arg, null_mut(), null_mut(), null_mut()) };
+    let tid = unsafe { clone(probes::entry_probe(), top, CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) };
     let tid = match tid {
         Ok(tid) => tid,
         Err(errno) => return Err(fail!("clone failed: {errno}")),
@@ -469,7 +469,7 @@ fn fn_return_value_is_the_child_exit_status() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     for value in [0, 1, 42, 255] {
         let arg = value as usize as *mut c_void;
-        let tid = unsafe { clone(return_arg_as_status, stack.top(), SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
+        let tid = unsafe { clone(return_arg_as_status, stack.top(), CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) }
             .map_err(|errno| fail!("clone failed: {errno}"))?;
         let status = wait_exit_status(tid, 0)?;
         if status != value {
@@ -482,7 +482,7 @@ fn fn_return_value_is_the_child_exit_status() -> Verdict {
 fn fn_in_the_other_instruction_set_is_called_and_returns() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
     let f = probes::fn_in_other_instruction_set();
-    let tid = unsafe { clone(f, stack.top(), SIGCHLD, 77 as *mut c_void, null_mut(), null_mut(), null_mut()) }
+    let tid = unsafe { clone(f, stack.top(), CloneFlags::exit_signal(SIGCHLD), 77 as *mut c_void, null_mut(), null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone failed: {errno}"))?;
     let status = wait_exit_status(tid, 0)?;
     if status != 77 {
@@ -600,7 +600,7 @@ fn parent_settid_stores_the_tid_in_the_parent_memory_for_a_thread() -> Verdict {
 }
 
 fn null_child_stack_is_einval_and_creates_no_child() -> Verdict {
-    let result = unsafe { clone(must_not_run, null_mut(), SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+    let result = unsafe { clone(must_not_run, null_mut(), CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) };
     if result != Err(Errno::EINVAL) {
         return Err(fail!("clone with a null stack returned {result:?}, expected EINVAL"));
     }
@@ -617,7 +617,7 @@ fn null_child_stack_is_einval_and_creates_no_child() -> Verdict {
 fn stack_that_aligns_to_null_is_einval_and_creates_no_child() -> Verdict {
     for address in 1..stack::ALIGNMENT {
         let low = address as *mut u8;
-        let result = unsafe { clone(must_not_run, low, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+        let result = unsafe { clone(must_not_run, low, CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) };
         if result != Err(Errno::EINVAL) {
             return Err(fail!("clone with stack pointer {address:#x} returned {result:?}, expected EINVAL"));
         }
@@ -663,8 +663,7 @@ extern "C" fn thread_child(arg: *mut c_void) -> c_int {
     1
 }
 
-pub(crate) const THREAD_FLAGS: c_int = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
-    | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+pub(crate) const THREAD_FLAGS: CloneFlags = CLONE_VM.union(CLONE_FS).union(CLONE_FILES).union(CLONE_SIGHAND).union(CLONE_THREAD).union(CLONE_SYSVSEM).union(CLONE_SETTLS).union(CLONE_PARENT_SETTID).union(CLONE_CHILD_CLEARTID);
 
 /// Spawns `thread_child` as a thread on a stack of `stack_size` bytes and waits until
 /// the kernel clears the TID word.
@@ -733,7 +732,7 @@ extern "C" fn run_threads_that_return_one(_: *mut c_void) -> c_int {
 }
 
 fn thread_returning_does_not_end_the_process() -> Verdict {
-    let child = harness::spawn(run_threads_that_return_one, SIGCHLD, null_mut())?;
+    let child = harness::spawn(run_threads_that_return_one, CloneFlags::exit_signal(SIGCHLD), null_mut())?;
     match child.wait(0)? {
         0 => Ok(()),
         1 => Err(fail!("a thread returning 1 ended its whole process with status 1: the child exits with exit_group")),
@@ -746,7 +745,7 @@ fn thread_returning_does_not_end_the_process() -> Verdict {
 
 struct CloneCall {
     stack: *mut u8,
-    flags: c_int,
+    flags: CloneFlags,
     result: Result<pid_t, Errno>,
 }
 
@@ -755,7 +754,7 @@ unsafe extern "C" fn call_clone(arg: *mut c_void) {
     call.result = unsafe { clone(return_arg_as_status, call.stack, call.flags, null_mut(), null_mut(), null_mut(), null_mut()) };
 }
 
-fn clone_with_register_check(stack: *mut u8, flags: c_int) -> Result<(usize, Result<pid_t, Errno>), harness::Failure> {
+fn clone_with_register_check(stack: *mut u8, flags: CloneFlags) -> Result<(usize, Result<pid_t, Errno>), harness::Failure> {
     let mut call = CloneCall { stack, flags, result: Err(Errno::from_raw(0)) };
     let changed = unsafe { probes::callee_saved_changed(call_clone, (&raw mut call).cast()) };
     Ok((changed, call.result))
@@ -763,7 +762,7 @@ fn clone_with_register_check(stack: *mut u8, flags: c_int) -> Result<(usize, Res
 
 fn callee_saved_registers_survive_clone_in_the_parent() -> Verdict {
     let stack = MappedStack::new(STACK_SIZE)?;
-    let (changed, result) = clone_with_register_check(stack.top(), SIGCHLD)?;
+    let (changed, result) = clone_with_register_check(stack.top(), CloneFlags::exit_signal(SIGCHLD))?;
     let tid = result.map_err(|errno| fail!("clone failed: {errno}"))?;
     wait_exit_status(tid, 0)?;
     if changed != 0 {
@@ -777,7 +776,7 @@ fn callee_saved_registers_survive_clone_errors() -> Verdict {
     // The kernel's error path (through the assembly) and the wrapper's own.
     for (stack, flags, what) in [
         (stack.top(), CLONE_SIGHAND | SIGCHLD, "kernel EINVAL"),
-        (null_mut(), SIGCHLD, "null stack"),
+        (null_mut(), CloneFlags::exit_signal(SIGCHLD), "null stack"),
     ] {
         let (changed, result) = clone_with_register_check(stack, flags)?;
         if result != Err(Errno::EINVAL) {
@@ -797,7 +796,7 @@ fn clone2_runs_the_child_on_top_of_base_plus_size() -> Verdict {
     let size = STACK_SIZE - 64 - 3 - 5;
     let mut expected = Expectation::new(base.wrapping_add(size), base);
     let arg = expected.arg();
-    let tid = unsafe { clone2(probes::entry_probe(), base, size, SIGCHLD, arg, null_mut(), null_mut(), null_mut()) }
+    let tid = unsafe { clone2(probes::entry_probe(), base, size, CloneFlags::exit_signal(SIGCHLD), arg, null_mut(), null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone2 failed: {errno}"))?;
     let status = wait_exit_status(tid, 0)?;
     describe_entry_failures(status, ARG_NOT_INTACT | STACK_NOT_AT_TOP_MINUS_FRAME | STACK_MISALIGNED_AT_ENTRY | STACK_OUTSIDE_BUFFER)
@@ -813,7 +812,7 @@ fn clone2_null_base_or_too_small_size_is_einval() -> Verdict {
         (aligned_base.wrapping_add(1), stack::MIN_SIZE, "size MIN_SIZE, misaligned base"),
         (aligned_base, usize::MAX, "size wrapping the address space"),
     ] {
-        let result = unsafe { clone2(must_not_run, base, size, SIGCHLD, null_mut(), null_mut(), null_mut(), null_mut()) };
+        let result = unsafe { clone2(must_not_run, base, size, CloneFlags::exit_signal(SIGCHLD), null_mut(), null_mut(), null_mut(), null_mut()) };
         if result != Err(Errno::EINVAL) {
             if let Ok(tid) = result {
                 let _ = sys::wait4(tid, sys::WALL);
@@ -823,7 +822,7 @@ fn clone2_null_base_or_too_small_size_is_einval() -> Verdict {
     }
     // The smallest accepted area runs a child that needs no stack of its own.
     let tid = unsafe {
-        clone2(return_arg_as_status, aligned_base, stack::MIN_SIZE, SIGCHLD, 7 as *mut c_void, null_mut(), null_mut(), null_mut())
+        clone2(return_arg_as_status, aligned_base, stack::MIN_SIZE, CloneFlags::exit_signal(SIGCHLD), 7 as *mut c_void, null_mut(), null_mut(), null_mut())
     }
     .map_err(|errno| fail!("size MIN_SIZE: clone2 failed: {errno}"))?;
     let status = wait_exit_status(tid, 0)?;

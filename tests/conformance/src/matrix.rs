@@ -10,6 +10,7 @@ use freeclone::probes::{self, LazySaveRecord, LazySavedMatrix, MatrixState};
 use freeclone::signal::SIGCHLD;
 
 use crate::harness::{Child, Failure, MappedStack, Pipe, Verdict, fail, skip, spawn};
+use freeclone::flags::CloneFlags;
 
 /// What the parent's callback needs, and what it leaves.
 struct CloneCall {
@@ -20,7 +21,7 @@ struct CloneCall {
 /// Runs while a lazy save is pending: the clone under test.
 unsafe extern "C" fn clone_reporter(arg: *mut c_void) {
     let call = unsafe { &mut *(arg as *mut CloneCall) };
-    call.child = Some(spawn(report_matrix_state, SIGCHLD, (&raw mut call.pipe).cast()));
+    call.child = Some(spawn(report_matrix_state, CloneFlags::exit_signal(SIGCHLD), (&raw mut call.pipe).cast()));
 }
 
 /// The child: sends the matrix state it started with, first thing.

@@ -29,7 +29,7 @@ extern "C" fn report_namespace_link(arg: *mut c_void) -> c_int {
 
 /// Runs a child with `flags` that reports `/proc/self/ns/<name>`, and compares it with
 /// the caller's.
-fn namespace_link_differs(flags: c_int, path: &'static CStr) -> Verdict {
+fn namespace_link_differs(flags: CloneFlags, path: &'static CStr) -> Verdict {
     let mut own = [0u8; 128];
     let own_length = sys::readlinkat(freeclone::fd::CWD, path, &mut own)
         .map_err(|errno| fail!("readlink {path:?}: {errno} (is /proc mounted?)"))?;

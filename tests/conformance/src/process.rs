@@ -93,11 +93,11 @@ pub fn spawn_refuses_flags_unsound_for_a_copy_of_memory_with_einval_and_no_child
     let rt = crate::runtime()?;
     let refused = [
         CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SETTLS, CLONE_PARENT_SETTID,
-        CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_PID, freeclone::signal::SIGCHLD,
+        CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_PID, CloneFlags::exit_signal(freeclone::signal::SIGCHLD),
     ];
     for flag in refused {
         // A child that ran this would end with 99, and the harness would find it.
-        match Builder::new().clone_flags(flag).spawn(&rt, || 99) {
+        match Builder::new().flags(flag).spawn(&rt, || 99) {
             Err(Errno::EINVAL) => {}
             Err(errno) => return Err(fail!("flag {flag:#x} gave {errno}, not EINVAL")),
             Ok(mut child) => {
@@ -251,7 +251,7 @@ pub fn container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_o
     let length = sys::readlinkat(freeclone::fd::CWD, c"/proc/self/ns/mnt", &mut parent_mounts)
         .map_err(|errno| fail!("readlink /proc/self/ns/mnt: {errno} (is /proc mounted?)"))?;
     let flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS;
-    let spawned = Builder::new().clone_flags(flags).spawn(&rt, move || {
+    let spawned = Builder::new().flags(flags).spawn(&rt, move || {
         if sys::getpid() != 1 {
             return 10;
         }
@@ -368,7 +368,7 @@ pub fn spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval() -> Verdict 
     let program = exit_status_program()?;
     let argv = CStrArrayBuf::new([program]);
     for flag in [CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, CLONE_SETTLS] {
-        match Exec::new(program, &argv, CStrArray::EMPTY).process(Builder::new().clone_flags(flag)).spawn().map_err(Errno::from) {
+        match Exec::new(program, &argv, CStrArray::EMPTY).process(Builder::new().flags(flag)).spawn().map_err(Errno::from) {
             Err(Errno::EINVAL) => {}
             other => return Err(fail!("flag {flag:#x} gave {:?}, not EINVAL", other.map(|child| child.pid()))),
         }
@@ -432,7 +432,7 @@ pub fn spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program() -> Verdict {
     let pipe = Pipe::new()?;
     let argv = CStrArrayBuf::new([program, c"9"]);
     let actions = [Action::Dup2 { from: fd(pipe.write), to: 1 }];
-    let builder = Builder::new().clone_flags(CLONE_NEWPID | CLONE_NEWUTS);
+    let builder = Builder::new().flags(CLONE_NEWPID | CLONE_NEWUTS);
     let spawned = Exec::new(program, &argv, CStrArray::EMPTY).actions(&actions).process(builder).spawn().map_err(Errno::from);
     drop(pipe);
     let mut child = spawned.map_err(|errno| match errno {
@@ -569,7 +569,7 @@ pub fn spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors() -
     for (variant, argument) in VARIANT_ARGUMENTS.iter().enumerate() {
         // In a fork-like child of this process (where spawn_exec may have learned that a
         // vfork shares memory, and makes no pipe).
-        let child = crate::harness::spawn(report_pipe_variant_in_a_child, freeclone::signal::SIGCHLD, variant as *mut _)?;
+        let child = crate::harness::spawn(report_pipe_variant_in_a_child, CloneFlags::exit_signal(freeclone::signal::SIGCHLD), variant as *mut _)?;
         if child.wait(0)? != 0 {
             return Err(fail!("variant {variant} failed in a child of this process (its line above)"));
         }

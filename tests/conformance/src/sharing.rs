@@ -19,7 +19,7 @@ extern "C" fn store_one(arg: *mut c_void) -> c_int {
     0
 }
 
-fn child_write_seen_by_parent(flags: c_int) -> Result<bool, crate::harness::Failure> {
+fn child_write_seen_by_parent(flags: CloneFlags) -> Result<bool, crate::harness::Failure> {
     let value = AtomicI32::new(0);
     let child = spawn(store_one, flags, (&raw const value).cast_mut().cast())?;
     child.wait(0)?;
@@ -34,7 +34,7 @@ pub fn vm_shares_memory_with_the_caller() -> Verdict {
 }
 
 pub fn without_vm_the_child_writes_its_own_copy() -> Verdict {
-    if child_write_seen_by_parent(SIGCHLD)? {
+    if child_write_seen_by_parent(CloneFlags::exit_signal(SIGCHLD))? {
         return Err(fail!("without CLONE_VM the child's write reached the parent's memory"));
     }
     Ok(())
@@ -51,7 +51,7 @@ extern "C" fn change_directory_and_umask(_: *mut c_void) -> c_int {
 
 /// Runs the CLONE_FS child from "/" with umask 022; returns the parent's working
 /// directory and umask afterwards, and restores both.
-fn filesystem_after_child(flags: c_int) -> Result<([u8; 64], usize, u32), crate::harness::Failure> {
+fn filesystem_after_child(flags: CloneFlags) -> Result<([u8; 64], usize, u32), crate::harness::Failure> {
     let mut saved = [0u8; 256];
     let saved_length = sys::getcwd(&mut saved).map_err(|errno| fail!("getcwd: {errno}"))?;
     let restore = |umask| {
@@ -90,7 +90,7 @@ pub fn fs_shares_working_directory_and_umask() -> Verdict {
 }
 
 pub fn without_fs_working_directory_and_umask_are_copies() -> Verdict {
-    let (cwd, length, umask) = filesystem_after_child(SIGCHLD)?;
+    let (cwd, length, umask) = filesystem_after_child(CloneFlags::exit_signal(SIGCHLD))?;
     if &cwd[..length] != b"/" || umask != 0o022 {
         return Err(fail!(
             "without CLONE_FS the parent's cwd became {:?} and umask {umask:o}",
@@ -112,7 +112,7 @@ extern "C" fn close_one_open_one(arg: *mut c_void) -> c_int {
 
 /// Returns whether the parent still has the descriptor the child closed, and whether
 /// it has the one the child opened.
-fn descriptors_after_child(flags: c_int) -> Result<(bool, bool), crate::harness::Failure> {
+fn descriptors_after_child(flags: CloneFlags) -> Result<(bool, bool), crate::harness::Failure> {
     let pipe = Pipe::new()?;
     let child = spawn(close_one_open_one, flags, pipe.write as usize as *mut c_void)?;
     let opened = child.wait(0)?;
@@ -140,7 +140,7 @@ pub fn files_shares_the_descriptor_table() -> Verdict {
 }
 
 pub fn without_files_descriptor_changes_stay_in_the_child() -> Verdict {
-    match descriptors_after_child(SIGCHLD)? {
+    match descriptors_after_child(CloneFlags::exit_signal(SIGCHLD))? {
         (true, false) => Ok(()),
         (closed, opened) => Err(fail!(
             "without CLONE_FILES: the descriptor the child closed is {} and the one it opened is {} in the parent",
@@ -162,7 +162,7 @@ extern "C" fn install_handler(_: *mut c_void) -> c_int {
 
 /// Returns the parent's SIGUSR2 handler address (0: default) after a child installed
 /// `ignore_signal`, and restores the default.
-fn handler_after_child(flags: c_int) -> Result<usize, crate::harness::Failure> {
+fn handler_after_child(flags: CloneFlags) -> Result<usize, crate::harness::Failure> {
     unsafe { sys::sigaction(SIGUSR2, Some(SignalDisposition::Default)) }.map_err(|errno| fail!("sigaction: {errno}"))?;
     let child = spawn(install_handler, flags, core::ptr::null_mut())?;
     let status = child.wait(0)?;

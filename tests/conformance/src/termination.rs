@@ -10,6 +10,7 @@ use freeclone::{Errno, pid_t};
 
 use crate::harness::{Failure, Pipe, Verdict, fail, return_zero, spawn};
 use crate::harness::{fd};
+use freeclone::flags::CloneFlags;
 
 /// Runs `work` with `signal` blocked, then takes it if it is pending (so that it is
 /// neither lost for the next case nor delivered with its default action).
@@ -27,7 +28,7 @@ fn with_blocked<T>(signal: c_int, work: impl FnOnce() -> Result<T, Failure>) -> 
 
 pub fn sigchld_child_signals_the_parent_and_is_waitable_plainly() -> Verdict {
     let ((), signalled) = with_blocked(SIGCHLD, || {
-        let child = spawn(return_zero, SIGCHLD, core::ptr::null_mut())?;
+        let child = spawn(return_zero, CloneFlags::exit_signal(SIGCHLD), core::ptr::null_mut())?;
         child.wait(0).map(drop)
     })?;
     if !signalled {
@@ -38,7 +39,7 @@ pub fn sigchld_child_signals_the_parent_and_is_waitable_plainly() -> Verdict {
 
 pub fn other_termination_signal_is_sent_and_needs_wclone_or_wall() -> Verdict {
     let (plain_wait, signalled) = with_blocked(SIGUSR1, || {
-        let child = spawn(return_zero, SIGUSR1, core::ptr::null_mut())?;
+        let child = spawn(return_zero, CloneFlags::exit_signal(SIGUSR1), core::ptr::null_mut())?;
         // Without __WALL or __WCLONE, a child with another termination signal is not
         // waited for at all.
         let plain_wait = sys::wait4(child.tid, 0);
@@ -56,7 +57,7 @@ pub fn other_termination_signal_is_sent_and_needs_wclone_or_wall() -> Verdict {
 
 pub fn no_termination_signal_sends_nothing() -> Verdict {
     let ((), signalled) = with_blocked(SIGCHLD, || {
-        let child = spawn(return_zero, 0, core::ptr::null_mut())?;
+        let child = spawn(return_zero, CloneFlags::empty(), core::ptr::null_mut())?;
         child.wait(sys::WALL).map(drop)
     })?;
     if signalled {
@@ -86,7 +87,7 @@ pub fn signal_right_after_clone_sees_the_child_pid() -> Verdict {
     let action = SignalDisposition::Handler(report_pid_and_exit);
     unsafe { sys::sigaction(SIGUSR1, Some(action)) }.map_err(|errno| fail!("sigaction: {errno}"))?;
     let result = (|| {
-        let child = spawn(wait_for_signal, SIGCHLD, core::ptr::null_mut())?;
+        let child = spawn(wait_for_signal, CloneFlags::exit_signal(SIGCHLD), core::ptr::null_mut())?;
         // At once: the child may not even have reached `fn` yet.
         sys::kill(child.tid, SIGUSR1).map_err(|errno| fail!("kill: {errno}"))?;
         let mut bytes = [0u8; 4];
@@ -138,7 +139,7 @@ extern "C" fn handle_one_signal(_: *mut c_void) -> c_int {
 /// elsewhere) works.
 pub fn signal_handler_returns_to_the_interrupted_code() -> Verdict {
     HANDLED.store(0, Ordering::SeqCst);
-    let child = spawn(handle_one_signal, SIGCHLD, core::ptr::null_mut())?;
+    let child = spawn(handle_one_signal, CloneFlags::exit_signal(SIGCHLD), core::ptr::null_mut())?;
     match child.wait(0)? {
         0 => Ok(()),
         10 => Err(fail!("sigaction failed")),

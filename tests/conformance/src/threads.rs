@@ -14,6 +14,7 @@ use crate::harness::{Verdict, fail};
 use crate::runtime;
 use crate::harness::{close_fd, fd};
 use freeclone::fd::OwnedFd;
+use freeclone::flags::CloneFlags;
 
 pub fn join_returns_the_closures_value() -> Verdict {
     let rt = runtime()?;
@@ -227,7 +228,7 @@ extern "C" fn overflow(_: *mut c_void) -> c_int {
 pub fn a_child_overflowing_its_stack_dies_of_sigsegv_on_the_guard() -> Verdict {
     let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
     let (null, ptid) = (null_mut(), null_mut());
-    let pid = unsafe { clone(overflow, stack.top(), SIGCHLD, null, ptid, null_mut(), null_mut()) }
+    let pid = unsafe { clone(overflow, stack.top(), CloneFlags::exit_signal(SIGCHLD), null, ptid, null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone: {errno}"))?;
     match sys::wait4(pid, 0) {
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
@@ -250,7 +251,7 @@ extern "C" fn thread_overflowing(_: *mut c_void) -> c_int {
 pub fn a_thread_overflowing_its_stack_ends_its_process_with_sigsegv() -> Verdict {
     let stack = Stack::new(64 * 1024).map_err(|errno| fail!("Stack::new: {errno}"))?;
     let (null, ptid) = (null_mut(), null_mut());
-    let pid = unsafe { clone(thread_overflowing, stack.top(), SIGCHLD, null, ptid, null_mut(), null_mut()) }
+    let pid = unsafe { clone(thread_overflowing, stack.top(), CloneFlags::exit_signal(SIGCHLD), null, ptid, null_mut(), null_mut()) }
         .map_err(|errno| fail!("clone: {errno}"))?;
     match sys::wait4(pid, 0) {
         Ok((_, status)) if sys::termination_signal(status) == Some(SIGSEGV) => Ok(()),
