@@ -73,8 +73,11 @@ pub unsafe fn clone(
     if top.is_null() {
         return Err(Errno::EINVAL);
     }
+    // The kernel reads the low 32 bits; a flag above them is refused, not dropped.
+    let flags = flags.clone_bits().ok_or(Errno::EINVAL)?;
     // SAFETY: the caller upholds this function's contract; `top` is aligned.
-    unsafe { clone_on_aligned_top(f, top, flags, arg, ptid, tls, ctid) }
+    let ret = unsafe { arch::clone_entry(f, top, flags as usize, arg, ptid, tls, ctid) };
+    Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
 }
 
 /// The manual page's `__clone2`: as [`clone`], but the child's stack is given as its
@@ -101,27 +104,9 @@ pub unsafe fn clone2(
     ctid: *mut pid_t,
 ) -> Result<pid_t, Errno> {
     let top = stack::usable_top(stack_base, stack_size)?;
-    // SAFETY: the caller upholds this function's contract; `top` is aligned and the
-    // wrapper's frame fits between it and `stack_base`.
-    unsafe { clone_on_aligned_top(f, top, flags, arg, ptid, tls, ctid) }
-}
-
-/// The part shared by [`clone`] and [`clone2`]: the architecture's entry, whose return
-/// value is a TID or -errno.
-unsafe fn clone_on_aligned_top(
-    f: CloneFn,
-    top: *mut u8,
-    flags: CloneFlags,
-    arg: *mut c_void,
-    ptid: *mut pid_t,
-    tls: *mut c_void,
-    ctid: *mut pid_t,
-) -> Result<pid_t, Errno> {
-    // The kernel reads the low 32 bits; a flag above them is refused, not dropped.
-    let flags = flags.clone_bits().ok_or(Errno::EINVAL)?;
-    // SAFETY: forwarded from the callers.
-    let ret = unsafe { arch::clone_entry(f, top, flags as usize, arg, ptid, tls, ctid) };
-    Errno::from_syscall_return(ret).map(|tid| tid as pid_t)
+    // SAFETY: the caller upholds this function's contract; the wrapper's frame fits
+    // between the aligned `top` and `stack_base`.
+    unsafe { clone(f, top, flags, arg, ptid, tls, ctid) }
 }
 
 /// Whether [`clone3`] has seen this kernel answer `ENOSYS` to the clone3 system call
@@ -319,5 +304,5 @@ unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg
         };
     }
     // SAFETY: forwarded from the caller; `top` is aligned with room for the frame.
-    unsafe { clone_on_aligned_top(f, top, clone_flags, arg, ptid, tls, ctid) }
+    unsafe { clone(f, top, clone_flags, arg, ptid, tls, ctid) }
 }
