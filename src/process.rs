@@ -271,8 +271,8 @@ impl<'fd> Builder<'fd> {
         Builder { flags: CloneFlags::empty(), exit_signal: SIGCHLD, pidfd: false, cgroup: None }
     }
 
-    /// Adds clone3's 64-bit `flags` (for [`CLONE_CLEAR_SIGHAND`](crate::flags::CLONE_CLEAR_SIGHAND)
-    /// above bit 31).
+    /// Adds `flags`: namespaces and the sharing [`REFUSED_FLAGS`] leaves (clone3's
+    /// [`CLONE_CLEAR_SIGHAND`](crate::flags::CLONE_CLEAR_SIGHAND) included).
     pub const fn flags(mut self, flags: CloneFlags) -> Self {
         self.flags = self.flags.union(flags);
         self
