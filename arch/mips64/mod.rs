@@ -45,66 +45,11 @@ macro_rules! syscall_asm {
     };
 }
 
-/// The kernel's error convention (a3 != 0, positive errno in v0) as -errno.
-#[inline(always)]
-fn result(value: usize, error: usize) -> usize {
-    if error != 0 { value.wrapping_neg() } else { value }
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall0(nr: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, lateout("$7") error,
-            lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, lateout("$7") error,
-            lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    unsafe { asm!("syscall", in("$2") nr, in("$4") a0, options(nostack, noreturn)) }
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1,
-            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
-            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
-            inlateout("$7") a3 => error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
+/// The a3 error convention and `syscall0`..`syscall4`, as mips (o32) writes them too.
+#[path = "../mips/syscalls.rs"]
+mod mips_syscalls;
+pub(crate) use mips_syscalls::{syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4};
+use mips_syscalls::result;
 
 #[inline(always)]
 pub(crate) unsafe fn syscall5(
@@ -256,35 +201,22 @@ pub(crate) unsafe extern "C" fn clone3_entry(
 mod generic_tls;
 pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
-/// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
-/// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).
-#[inline(always)]
-pub(crate) unsafe fn thread_pointer() -> *mut c_void {
-    let pointer;
-    unsafe {
-        asm!(".set push", ".set mips64r2", "rdhwr $3, $29", ".set pop",
-            out("$3") pointer, options(nostack, nomem, preserves_flags));
-    }
-    pointer
+/// What `rdhwr` needs named in assembly, for `mips/tls.rs`: release 2 of MIPS64.
+macro_rules! isa_r2 {
+    () => { "mips64r2" };
 }
+
+/// The thread pointer, read as mips (o32) reads it.
+#[path = "../mips/tls.rs"]
+mod mips_tls;
+pub(crate) use mips_tls::thread_pointer;
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`: mips puts `sa_flags` first (linux-raw-sys's
-/// `kernel_sigaction` has the generic order, which this kernel does not read).
-pub(crate) type SignalAction = linux_raw_sys::general::sigaction;
-
-/// The kernel returns from handlers through the vDSO's trampoline: no restorer needed.
-pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler) }
-}
+/// `sa_flags` first, as mips (o32) has it.
+#[path = "../mips/signals.rs"]
+mod mips_signals;
+pub(crate) use mips_signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 
