@@ -124,13 +124,10 @@ pub(crate) unsafe fn mmap(
     unsafe { syscall6(__NR_mmap2 as usize, address, length, protection, flags, fd, offset / 4096) }
 }
 
-/// The raw clone system call in the kernel's argument order for this architecture.
-#[inline(always)]
-pub(crate) unsafe fn clone_syscall(
-    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
-) -> usize {
-    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
-}
+/// The raw clone system call: tls before ctid (CONFIG_CLONE_BACKWARDS).
+#[path = "../generic/clone_backwards.rs"]
+mod generic_clone;
+pub(crate) use generic_clone::clone_syscall;
 
 /// The ID calls: the plain names are the 16-bit legacy calls here (`setuid(65536)`
 /// would set 0); the 32-bit ones end in 32.

@@ -4,7 +4,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
 use crate::{CloneFn, pid_t};
 
@@ -99,20 +99,14 @@ pub(crate) unsafe fn syscall6(
 }
 
 /// `mmap` takes six arguments, the offset in bytes.
-#[inline(always)]
-pub(crate) unsafe fn mmap(
-    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
-) -> usize {
-    unsafe { syscall6(__NR_mmap as usize, address, length, protection, flags, fd, offset) }
-}
+#[path = "../generic/mmap.rs"]
+mod generic_mmap;
+pub(crate) use generic_mmap::mmap;
 
-/// The raw clone system call in the kernel's argument order for this architecture.
-#[inline(always)]
-pub(crate) unsafe fn clone_syscall(
-    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
-) -> usize {
-    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
-}
+/// The raw clone system call: tls before ctid (CONFIG_CLONE_BACKWARDS).
+#[path = "../generic/clone_backwards.rs"]
+mod generic_clone;
+pub(crate) use generic_clone::clone_syscall;
 
 /// The ID calls: the plain names take 32-bit IDs here.
 #[path = "../generic/ids.rs"]
