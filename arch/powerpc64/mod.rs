@@ -7,7 +7,7 @@
 //! (big-endian powerpc64), where a function pointer is a descriptor in .opd (entry
 //! address, TOC, environment) and the caller loads r2 from it. They differ in the
 //! `call_fn_in_r12!` lines, the frame a caller provides, and the symbols of functions
-//! that are used through pointers (`asm_function!`).
+//! that are used through pointers (`asm_function!`, in probes.rs).
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
