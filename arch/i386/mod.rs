@@ -145,13 +145,10 @@ pub(crate) unsafe fn mmap(
     unsafe { syscall6(__NR_mmap2 as usize, address, length, protection, flags, fd, pages) }
 }
 
-/// The raw clone system call in the kernel's argument order for this architecture.
-#[inline(always)]
-pub(crate) unsafe fn clone_syscall(
-    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
-) -> usize {
-    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
-}
+/// The raw clone system call: tls before ctid (CONFIG_CLONE_BACKWARDS).
+#[path = "../generic/clone_backwards.rs"]
+mod generic_clone;
+pub(crate) use generic_clone::clone_syscall;
 
 /// The ID calls: the plain names are the 16-bit legacy calls here (`setuid(65536)`
 /// would set 0); the 32-bit ones end in 32.
@@ -556,67 +553,8 @@ unsafe extern "C" fn __freeclone_start() -> ! {
 
 // ---- Probes ----
 
-/// Records esp, ebp and the return address at entry, then jumps to the next function
-/// with the registers and stack untouched (see [`crate::probes::EntryRecord`]).
+/// The conformance program's instruments (`probes.rs`).
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
-    naked_asm!(
-        "mov eax, [esp + 4]",
-        "mov [eax + {stack_pointer}], esp",
-        "mov [eax + {frame_pointer}], ebp",
-        "mov ecx, [esp]",
-        "mov [eax + {return_address}], ecx",
-        "mov ecx, [eax + {next_arg}]",
-        "mov [esp + 4], ecx",    // cdecl: the argument slot is the callee's to reuse
-        "jmp dword ptr [eax + {next}]",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
-    )
-}
-
-/// Calls `f(arg)` with a known value in every callee-saved register (ebx, esi, edi,
-/// ebp) and returns a bit per register that `f` left changed.
+mod probes;
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn callee_saved_changed(
-    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
-) -> usize {
-    naked_asm!(
-        "push ebp", "push ebx", "push esi", "push edi",
-        "mov eax, [esp + 20]",   // f
-        "mov ecx, [esp + 24]",   // arg
-        "sub esp, 8",            // 4 pushes + return address + 8 + arg: 16-aligned at the call
-        "push ecx",
-        "mov ebx, 0x5a5a00b0",
-        "mov esi, 0x5a5a00b1",
-        "mov edi, 0x5a5a00b2",
-        "mov ebp, 0x5a5a00b3",
-        "call eax",
-        "add esp, 12",
-        "xor eax, eax",
-        "cmp ebx, 0x5a5a00b0", "setne dl", "or al, dl",
-        "cmp esi, 0x5a5a00b1", "setne dl", "shl dl, 1", "or al, dl",
-        "cmp edi, 0x5a5a00b2", "setne dl", "shl dl, 2", "or al, dl",
-        "cmp ebp, 0x5a5a00b3", "setne dl", "shl dl, 3", "or al, dl",
-        "pop edi", "pop esi", "pop ebx", "pop ebp",
-        "ret",
-    )
-}
-
-/// A `CloneFn` returning `arg as c_int`; this architecture has one instruction set.
-#[cfg(feature = "probes")]
-pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
-    arg as usize as core::ffi::c_int
-}
-
-/// No register that a callee's own address must arrive in.
-#[cfg(feature = "probes")]
-pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
-
-/// No lazily saved matrix state on this architecture.
-#[cfg(feature = "probes")]
-pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;
+pub(crate) use probes::*;

@@ -4,7 +4,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
 use crate::{CloneFn, pid_t};
 
@@ -45,66 +45,11 @@ macro_rules! syscall_asm {
     };
 }
 
-/// The kernel's error convention (a3 != 0, positive errno in v0) as -errno.
-#[inline(always)]
-fn result(value: usize, error: usize) -> usize {
-    if error != 0 { value.wrapping_neg() } else { value }
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall0(nr: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, lateout("$7") error,
-            lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, lateout("$7") error,
-            lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    unsafe { asm!("syscall", in("$2") nr, in("$4") a0, options(nostack, noreturn)) }
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1,
-            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
-            lateout("$7") error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
-    let (value, error): (usize, usize);
-    unsafe {
-        syscall_asm!(inlateout("$2") nr => value, in("$4") a0, in("$5") a1, in("$6") a2,
-            inlateout("$7") a3 => error, lateout("$8") _, lateout("$9") _,);
-    }
-    result(value, error)
-}
+/// The a3 error convention and `syscall0`..`syscall4`, as mips (o32) writes them too.
+#[path = "../mips/syscalls.rs"]
+mod mips_syscalls;
+pub(crate) use mips_syscalls::{syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4};
+use mips_syscalls::result;
 
 #[inline(always)]
 pub(crate) unsafe fn syscall5(
@@ -131,20 +76,14 @@ pub(crate) unsafe fn syscall6(
 }
 
 /// `mmap` takes six arguments, the offset in bytes.
-#[inline(always)]
-pub(crate) unsafe fn mmap(
-    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
-) -> usize {
-    unsafe { syscall6(__NR_mmap as usize, address, length, protection, flags, fd, offset) }
-}
+#[path = "../generic/mmap.rs"]
+mod generic_mmap;
+pub(crate) use generic_mmap::mmap;
 
-/// The raw clone system call in the kernel's argument order for this architecture.
-#[inline(always)]
-pub(crate) unsafe fn clone_syscall(
-    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
-) -> usize {
-    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, tls, ctid) }
-}
+/// The raw clone system call: tls before ctid (CONFIG_CLONE_BACKWARDS).
+#[path = "../generic/clone_backwards.rs"]
+mod generic_clone;
+pub(crate) use generic_clone::clone_syscall;
 
 /// The ID calls: the plain names take 32-bit IDs here.
 #[path = "../generic/ids.rs"]
@@ -256,35 +195,22 @@ pub(crate) unsafe extern "C" fn clone3_entry(
 mod generic_tls;
 pub(crate) use generic_tls::{TlsArgument, tls_argument, tls_argument_pointer};
 
-/// The thread pointer: UserLocal, which `CLONE_SETTLS` set to `tls`, read with
-/// `rdhwr $3, $29` (the kernel emulates it where the hardware lacks it).
-#[inline(always)]
-pub(crate) unsafe fn thread_pointer() -> *mut c_void {
-    let pointer;
-    unsafe {
-        asm!(".set push", ".set mips64r2", "rdhwr $3, $29", ".set pop",
-            out("$3") pointer, options(nostack, nomem, preserves_flags));
-    }
-    pointer
+/// What `rdhwr` needs named in assembly, for `mips/tls.rs`: release 2 of MIPS64.
+macro_rules! isa_r2 {
+    () => { "mips64r2" };
 }
+
+/// The thread pointer, read as mips (o32) reads it.
+#[path = "../mips/tls.rs"]
+mod mips_tls;
+pub(crate) use mips_tls::thread_pointer;
 
 // ---- Signals ----
 
-/// rt_sigaction's `struct sigaction`: mips puts `sa_flags` first (linux-raw-sys's
-/// `kernel_sigaction` has the generic order, which this kernel does not read).
-pub(crate) type SignalAction = linux_raw_sys::general::sigaction;
-
-/// The kernel returns from handlers through the vDSO's trampoline: no restorer needed.
-pub(crate) fn signal_action(handler: usize) -> SignalAction {
-    let mut action: SignalAction = unsafe { core::mem::zeroed() };
-    action.sa_handler = unsafe { core::mem::transmute::<usize, Option<unsafe extern "C" fn(core::ffi::c_int)>>(handler) };
-    action
-}
-
-/// The handler address in `action` (0 `SIG_DFL`, 1 `SIG_IGN`).
-pub(crate) fn signal_action_handler(action: &SignalAction) -> usize {
-    unsafe { core::mem::transmute_copy(&action.sa_handler) }
-}
+/// `sa_flags` first, as mips (o32) has it.
+#[path = "../mips/signals.rs"]
+mod mips_signals;
+pub(crate) use mips_signals::{SignalAction, signal_action, signal_action_handler};
 
 // ---- _start ----
 
@@ -327,131 +253,8 @@ unsafe extern "C" fn __freeclone_start() -> ! {
 
 // ---- Probes ----
 
-/// Records sp, fp ($30) and ra ($31) at entry, then jumps to the next function with
-/// the registers untouched but t9 (see [`crate::probes::EntryRecord`]).
+/// The conformance program's instruments (`probes.rs`).
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
-    naked_asm!(
-        ".set push",
-        ".set noreorder",
-        "sd $sp, {stack_pointer}($4)",
-        "sd $30, {frame_pointer}($4)",
-        "sd $31, {return_address}($4)",
-        "ld $25, {next}($4)",    // next is entered through t9, as PIC callees expect
-        "jr $25",
-        "ld $4, {next_arg}($4)", // delay slot: next's argument
-        ".set pop",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
-    )
-}
-
-/// Calls `f(arg)` with a known value in every callee-saved register (s0..s7, fp,
-/// f24..f31) and returns a bit per register that `f` left changed, bit 9 if gp (also
-/// callee-saved in n64, kept at its value) changed and bit 18 if sp did not come back.
+mod probes;
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn callee_saved_changed(
-    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
-) -> usize {
-    naked_asm!(
-        ".set push",
-        ".set noreorder",
-        // 0: sp; 8: ra; 16..79: s0..s7; 80: fp; 88: gp; 96..159: f24..f31.
-        "daddiu $sp, $sp, -160",
-        "sd $31, 8($sp)",
-        "sd $16, 16($sp)", "sd $17, 24($sp)", "sd $18, 32($sp)", "sd $19, 40($sp)",
-        "sd $20, 48($sp)", "sd $21, 56($sp)", "sd $22, 64($sp)", "sd $23, 72($sp)",
-        "sd $30, 80($sp)", "sd $28, 88($sp)",
-        "sdc1 $f24, 96($sp)", "sdc1 $f25, 104($sp)", "sdc1 $f26, 112($sp)", "sdc1 $f27, 120($sp)",
-        "sdc1 $f28, 128($sp)", "sdc1 $f29, 136($sp)", "sdc1 $f30, 144($sp)", "sdc1 $f31, 152($sp)",
-        "sd $sp, 0($sp)",        // read back through sp: a moved sp misses it
-        "move $25, $4",          // f, called through t9 as PIC callees expect
-        "move $4, $5",
-        // Register i holds 0x5a5a0000000000b0 + i.
-        "lui $16, 0x5a5a", "dsll32 $16, $16, 0", "ori $16, $16, 0xb0",
-        "daddiu $17, $16, 1", "daddiu $18, $16, 2", "daddiu $19, $16, 3", "daddiu $20, $16, 4",
-        "daddiu $21, $16, 5", "daddiu $22, $16, 6", "daddiu $23, $16, 7", "daddiu $30, $16, 8",
-        "daddiu $8, $16, 10", "dmtc1 $8, $f24", "daddiu $8, $8, 1", "dmtc1 $8, $f25",
-        "daddiu $8, $8, 1", "dmtc1 $8, $f26", "daddiu $8, $8, 1", "dmtc1 $8, $f27",
-        "daddiu $8, $8, 1", "dmtc1 $8, $f28", "daddiu $8, $8, 1", "dmtc1 $8, $f29",
-        "daddiu $8, $8, 1", "dmtc1 $8, $f30", "daddiu $8, $8, 1", "dmtc1 $8, $f31",
-        "jalr $25",
-        "nop",                   // delay slot: nothing to do
-        "move $2, $0",
-        "lui $8, 0x5a5a", "dsll32 $8, $8, 0", "ori $8, $8, 0xb0",
-        "xor $9, $16, $8", "sltu $9, $0, $9", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $17, $8", "sltu $9, $0, $9", "dsll $9, $9, 1", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $18, $8", "sltu $9, $0, $9", "dsll $9, $9, 2", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $19, $8", "sltu $9, $0, $9", "dsll $9, $9, 3", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $20, $8", "sltu $9, $0, $9", "dsll $9, $9, 4", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $21, $8", "sltu $9, $0, $9", "dsll $9, $9, 5", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $22, $8", "sltu $9, $0, $9", "dsll $9, $9, 6", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $23, $8", "sltu $9, $0, $9", "dsll $9, $9, 7", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "xor $9, $30, $8", "sltu $9, $0, $9", "dsll $9, $9, 8", "or $2, $2, $9",
-        "ld $9, 88($sp)", "xor $9, $9, $28", "sltu $9, $0, $9", "dsll $9, $9, 9", "or $2, $2, $9",
-        "daddiu $8, $8, 2", "dmfc1 $10, $f24", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 10", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f25", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 11", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f26", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 12", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f27", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 13", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f28", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 14", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f29", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 15", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f30", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 16", "or $2, $2, $9",
-        "daddiu $8, $8, 1", "dmfc1 $10, $f31", "xor $9, $10, $8", "sltu $9, $0, $9", "dsll $9, $9, 17", "or $2, $2, $9",
-        "ld $9, 0($sp)", "xor $9, $9, $sp", "sltu $9, $0, $9", "dsll $9, $9, 18", "or $2, $2, $9",
-        "ldc1 $f31, 152($sp)", "ldc1 $f30, 144($sp)", "ldc1 $f29, 136($sp)", "ldc1 $f28, 128($sp)",
-        "ldc1 $f27, 120($sp)", "ldc1 $f26, 112($sp)", "ldc1 $f25, 104($sp)", "ldc1 $f24, 96($sp)",
-        "ld $28, 88($sp)", "ld $30, 80($sp)",
-        "ld $23, 72($sp)", "ld $22, 64($sp)", "ld $21, 56($sp)", "ld $20, 48($sp)",
-        "ld $19, 40($sp)", "ld $18, 32($sp)", "ld $17, 24($sp)", "ld $16, 16($sp)",
-        "ld $31, 8($sp)",
-        "jr $31",
-        "daddiu $sp, $sp, 160",  // delay slot: drop the frame on the way out
-        ".set pop",
-    )
-}
-
-/// A `CloneFn` returning `arg as c_int`; this crate's code has one instruction set
-/// here (no MIPS16 or microMIPS).
-#[cfg(feature = "probes")]
-pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
-    arg as usize as core::ffi::c_int
-}
-
-/// A `CloneFn` that returns `arg` only if it was called through t9 ($25), from which
-/// n64 PIC code computes $gp (`.cpsetup $25`); 127 otherwise.
-#[cfg(feature = "probes")]
-#[unsafe(naked)]
-unsafe extern "C" fn return_arg_if_called_through_t9(arg: *mut c_void) -> core::ffi::c_int {
-    naked_asm!(
-        ".set push",
-        ".set noreorder",
-        "lui $8, %highest({this})",
-        "daddiu $8, $8, %higher({this})",
-        "dsll $8, $8, 16",
-        "daddiu $8, $8, %hi({this})",
-        "dsll $8, $8, 16",
-        "daddiu $8, $8, %lo({this})",
-        "bne $8, $25, 1f",
-        "move $2, $4",           // delay slot: arg, the answer if t9 was right
-        "jr $31",
-        "nop",
-        "1:",
-        "jr $31",
-        "li $2, 127",            // delay slot
-        ".set pop",
-        this = sym return_arg_if_called_through_t9,
-    )
-}
-
-/// n64's PIC rule: a function is entered with its own address in t9.
-#[cfg(feature = "probes")]
-pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = Some(return_arg_if_called_through_t9);
-
-/// No lazily saved matrix state on this architecture.
-#[cfg(feature = "probes")]
-pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;
+pub(crate) use probes::*;

@@ -3,7 +3,7 @@
 
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
-use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
 use crate::{CloneFn, pid_t};
 
@@ -104,20 +104,14 @@ pub(crate) unsafe fn syscall6(
 }
 
 /// `mmap` takes six arguments, the offset in bytes.
-#[inline(always)]
-pub(crate) unsafe fn mmap(
-    address: usize, length: usize, protection: usize, flags: usize, fd: usize, offset: usize,
-) -> usize {
-    unsafe { syscall6(__NR_mmap as usize, address, length, protection, flags, fd, offset) }
-}
+#[path = "../generic/mmap.rs"]
+mod generic_mmap;
+pub(crate) use generic_mmap::mmap;
 
-/// The raw clone system call in the kernel's argument order for this architecture.
-#[inline(always)]
-pub(crate) unsafe fn clone_syscall(
-    flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize,
-) -> usize {
-    unsafe { syscall5(__NR_clone as usize, flags, stack, ptid, ctid, tls) }
-}
+/// The raw clone system call: the kernel's default order, ctid before tls.
+#[path = "../generic/clone.rs"]
+mod generic_clone;
+pub(crate) use generic_clone::clone_syscall;
 
 /// The ID calls: the plain names take 32-bit IDs here.
 #[path = "../generic/ids.rs"]
@@ -264,69 +258,8 @@ unsafe extern "C" fn __freeclone_start() -> ! {
 
 // ---- Probes ----
 
-/// Records rsp, rbp and the return address at entry, then jumps to the next function
-/// with the registers untouched (see [`crate::probes::EntryRecord`]).
+/// The conformance program's instruments (`probes.rs`).
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
-    naked_asm!(
-        "mov [rdi + {stack_pointer}], rsp",
-        "mov [rdi + {frame_pointer}], rbp",
-        "mov rax, [rsp]",
-        "mov [rdi + {return_address}], rax",
-        "mov rax, [rdi + {next}]",
-        "mov rdi, [rdi + {next_arg}]",
-        "jmp rax",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
-    )
-}
-
-/// Calls `f(arg)` with a known value in every callee-saved register (rbx, rbp,
-/// r12..r15) and returns a bit per register that `f` left changed.
+mod probes;
 #[cfg(feature = "probes")]
-#[unsafe(naked)]
-pub(crate) unsafe extern "C" fn callee_saved_changed(
-    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void,
-) -> usize {
-    naked_asm!(
-        "push rbx", "push rbp", "push r12", "push r13", "push r14", "push r15",
-        "sub rsp, 8",            // 6 pushes + return address: realign to 16 for the call
-        "mov rax, rdi",
-        "mov rdi, rsi",
-        "movabs rbx, 0x5a5a0000000000b0",
-        "movabs rbp, 0x5a5a0000000000b1",
-        "movabs r12, 0x5a5a0000000000b2",
-        "movabs r13, 0x5a5a0000000000b3",
-        "movabs r14, 0x5a5a0000000000b4",
-        "movabs r15, 0x5a5a0000000000b5",
-        "call rax",
-        "xor eax, eax",
-        "movabs rcx, 0x5a5a0000000000b0", "cmp rbx, rcx", "setne dl", "or al, dl",
-        "movabs rcx, 0x5a5a0000000000b1", "cmp rbp, rcx", "setne dl", "shl dl, 1", "or al, dl",
-        "movabs rcx, 0x5a5a0000000000b2", "cmp r12, rcx", "setne dl", "shl dl, 2", "or al, dl",
-        "movabs rcx, 0x5a5a0000000000b3", "cmp r13, rcx", "setne dl", "shl dl, 3", "or al, dl",
-        "movabs rcx, 0x5a5a0000000000b4", "cmp r14, rcx", "setne dl", "shl dl, 4", "or al, dl",
-        "movabs rcx, 0x5a5a0000000000b5", "cmp r15, rcx", "setne dl", "shl dl, 5", "or al, dl",
-        "add rsp, 8",
-        "pop r15", "pop r14", "pop r13", "pop r12", "pop rbp", "pop rbx",
-        "ret",
-    )
-}
-
-/// A `CloneFn` returning `arg as c_int`; this architecture has one instruction set.
-#[cfg(feature = "probes")]
-pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
-    arg as usize as core::ffi::c_int
-}
-
-/// No register that a callee's own address must arrive in.
-#[cfg(feature = "probes")]
-pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
-
-/// No lazily saved matrix state on this architecture.
-#[cfg(feature = "probes")]
-pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;
+pub(crate) use probes::*;
