@@ -10,15 +10,7 @@ use crate::errno::Errno;
 use crate::flags::{self, CloneFlags};
 use crate::stack;
 use crate::sys;
-use crate::types::pid_t;
-
-/// The function a child starts in: `fn(arg)`, whose return value is the child's exit
-/// status.
-///
-/// It is an `unsafe` function pointer so that a child may take `arg` as the pointer it
-/// is (an ordinary `extern "C" fn` coerces to it): the child calls it under the
-/// contract of [`clone`], whose caller promises that `arg` is what `f` expects.
-pub type CloneFn = unsafe extern "C" fn(*mut c_void) -> c_int;
+use crate::types::{CloneFn, pid_t};
 
 /// Creates a child process or thread that starts by calling `f(arg)` on `child_stack`,
 /// as glibc's `clone()` does.

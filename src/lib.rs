@@ -121,8 +121,8 @@ pub mod thread;
 pub mod tls;
 mod types;
 
-pub use clone::{CloneFn, Fallback, clone, clone2, clone3, clone3_is_missing, clone3_raw};
+pub use clone::{Fallback, clone, clone2, clone3, clone3_is_missing, clone3_raw};
 pub use clone_args::{CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2, CloneArgs, RawCloneArgs};
 pub use errno::Errno;
 pub use flags::CloneFlags;
-pub use types::pid_t;
+pub use types::{CloneFn, pid_t};

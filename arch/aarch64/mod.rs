@@ -6,7 +6,7 @@ use core::ffi::c_void;
 use core::sync::atomic::AtomicU8;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -169,7 +169,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// SME's ZA state is turned off first, exactly as in [`clone_entry`].
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -310,26 +310,9 @@ pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_hand
 
 // ---- _start ----
 
-/// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv, 16-aligned.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".cfi_startproc",
-        ".cfi_undefined x30",
-        "mov x29, xzr",
-        "mov x30, xzr",
-        "mov x0, sp",
-        "bl {start}",
-        "brk #0",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

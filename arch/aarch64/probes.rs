@@ -7,7 +7,7 @@ use core::ffi::c_void;
 use super::{SME, SME_PRESENT, za_disable};
 
 /// Records sp, x29 and x30 at entry, then jumps to the next function with the
-/// registers untouched (see [`crate::probes::EntryRecord`]).
+/// registers untouched (see [`crate::probes::records::EntryRecord`]).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
     naked_asm!(
@@ -18,11 +18,11 @@ pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c
         "ldr x9, [x0, #{next}]",
         "ldr x0, [x0, #{next_arg}]",
         "br x9",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+        stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
     )
 }
 
@@ -97,7 +97,7 @@ mod generic_probes;
 pub(crate) use generic_probes::{FN_CHECKING_THE_CALL_REGISTER, return_arg_in_other_instruction_set};
 
 /// SME's ZA array, which AAPCS64 saves lazily through the TPIDR2 block.
-pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = Some(crate::probes::LazySavedMatrix {
+pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::records::LazySavedMatrix> = Some(crate::probes::records::LazySavedMatrix {
     present: sme_present,
     slice_bytes: streaming_vector_length,
     around: lazy_save_around,
@@ -123,13 +123,13 @@ unsafe fn streaming_vector_length() -> usize {
 }
 
 /// ZA's state now: PSTATE.ZA (SVCR bit 1) and TPIDR2_EL0.
-unsafe fn za_state() -> crate::probes::MatrixState {
+unsafe fn za_state() -> crate::probes::records::MatrixState {
     let (svcr, tpidr2): (usize, usize);
     unsafe {
         asm!(".arch_extension sme", "mrs {}, SVCR", "mrs {}, TPIDR2_EL0",
             out(reg) svcr, out(reg) tpidr2, options(nostack, nomem, preserves_flags));
     }
-    crate::probes::MatrixState { on: svcr & 2 != 0, block: tpidr2 }
+    crate::probes::records::MatrixState { on: svcr & 2 != 0, block: tpidr2 }
 }
 
 /// Turns ZA on, loads `record.slices` slices of `record.pattern` into it, points
@@ -138,7 +138,7 @@ unsafe fn za_state() -> crate::probes::MatrixState {
 /// state after it, and turns ZA off with TPIDR2_EL0 null.
 #[unsafe(naked)]
 unsafe extern "C" fn lazy_save_around(
-    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, record: *mut crate::probes::LazySaveRecord,
+    f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, record: *mut crate::probes::records::LazySaveRecord,
 ) {
     naked_asm!(
         "stp x29, x30, [sp, #-48]!",
@@ -173,10 +173,10 @@ unsafe extern "C" fn lazy_save_around(
         "ldr x19, [sp, #16]",
         "ldp x29, x30, [sp], #48",
         "ret",
-        pattern = const core::mem::offset_of!(crate::probes::LazySaveRecord, pattern),
-        buffer = const core::mem::offset_of!(crate::probes::LazySaveRecord, buffer),
-        slices = const core::mem::offset_of!(crate::probes::LazySaveRecord, slices),
-        on_after = const core::mem::offset_of!(crate::probes::LazySaveRecord, on_after),
-        block_after = const core::mem::offset_of!(crate::probes::LazySaveRecord, block_after),
+        pattern = const core::mem::offset_of!(crate::probes::records::LazySaveRecord, pattern),
+        buffer = const core::mem::offset_of!(crate::probes::records::LazySaveRecord, buffer),
+        slices = const core::mem::offset_of!(crate::probes::records::LazySaveRecord, slices),
+        on_after = const core::mem::offset_of!(crate::probes::records::LazySaveRecord, on_after),
+        block_after = const core::mem::offset_of!(crate::probes::records::LazySaveRecord, block_after),
     )
 }

@@ -5,7 +5,7 @@
 
 use core::ffi::c_void;
 
-use crate::CloneFn;
+use crate::types::CloneFn;
 
 /// A `CloneFn` returning `arg as c_int`; this architecture has one instruction set.
 pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -> core::ffi::c_int {
@@ -16,4 +16,4 @@ pub(crate) extern "C" fn return_arg_in_other_instruction_set(arg: *mut c_void) -
 pub(crate) const FN_CHECKING_THE_CALL_REGISTER: Option<CloneFn> = None;
 
 /// No lazily saved matrix state on this architecture.
-pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::LazySavedMatrix> = None;
+pub(crate) const LAZY_SAVED_MATRIX: Option<crate::probes::records::LazySavedMatrix> = None;

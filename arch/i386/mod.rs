@@ -10,7 +10,7 @@ use linux_raw_sys::general::{
     __NR_clone, __NR_clone3, __NR_exit, __NR_get_thread_area, __NR_mmap2, __NR_set_thread_area,
 };
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -222,7 +222,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -528,28 +528,9 @@ unsafe extern "C" fn signal_return() {
 
 // ---- _start ----
 
-/// Process entry: esp points at argc, argv..., NULL, envp..., NULL, auxv.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".cfi_startproc",
-        ".cfi_undefined eip",
-        "xor ebp, ebp",
-        "mov eax, esp",
-        "and esp, -16",          // the kernel promises no alignment; SysV wants 16 at the call
-        "sub esp, 12",
-        "push eax",              // cdecl argument: the initial sp; esp is 16-aligned again
-        "call {start}",
-        "ud2",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

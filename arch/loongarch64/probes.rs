@@ -5,7 +5,7 @@ use core::arch::naked_asm;
 use core::ffi::c_void;
 
 /// Records sp, fp ($r22) and ra at entry, then jumps to the next function with the
-/// registers untouched but t0 (see [`crate::probes::EntryRecord`]).
+/// registers untouched but t0 (see [`crate::probes::records::EntryRecord`]).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
     naked_asm!(
@@ -15,11 +15,11 @@ pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c
         "ld.d $t0, $a0, {next}",
         "ld.d $a0, $a0, {next_arg}",
         "jr $t0",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+        stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
     )
 }
 

@@ -4,10 +4,10 @@
 use core::arch::naked_asm;
 use core::ffi::c_void;
 
-use crate::CloneFn;
+use crate::types::CloneFn;
 
 /// Records sp, fp ($30) and ra ($31) at entry, then jumps to the next function with
-/// the registers untouched but t9 (see [`crate::probes::EntryRecord`]).
+/// the registers untouched but t9 (see [`crate::probes::records::EntryRecord`]).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
     naked_asm!(
@@ -20,11 +20,11 @@ pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c
         "jr $25",
         "lw $4, {next_arg}($4)", // delay slot: next's argument
         ".set pop",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+        stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
     )
 }
 

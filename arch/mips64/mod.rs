@@ -6,7 +6,7 @@ use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -143,7 +143,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -214,42 +214,9 @@ pub(crate) use mips_signals::{SignalAction, signal_action, signal_action_handler
 
 // ---- _start ----
 
-/// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".weak __start",         // the linker's default entry name on mips
-        ".type __start, @function",
-        "__start:",
-        ".cfi_startproc",
-        ".cfi_undefined $31",
-        ".set push",
-        ".set noreorder",
-        "move $30, $0",
-        "move $31, $0",
-        "move $4, $sp",
-        "daddiu $8, $0, -16",
-        "and $sp, $sp, $8",      // n64 wants 16; do not rely on the kernel for it
-        // Absolute: `rt` is for static executables.
-        "lui $25, %highest({start})",
-        "daddiu $25, $25, %higher({start})",
-        "dsll $25, $25, 16",
-        "daddiu $25, $25, %hi({start})",
-        "dsll $25, $25, 16",
-        "daddiu $25, $25, %lo({start})",
-        "jalr $25",              // through t9, as PIC callees expect
-        "nop",                   // delay slot: nothing to do
-        "break",
-        ".set pop",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

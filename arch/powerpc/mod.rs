@@ -7,7 +7,7 @@ use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap2};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -101,7 +101,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -170,29 +170,9 @@ pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_hand
 
 // ---- _start ----
 
-/// Process entry: r1 points at argc, argv..., NULL, envp..., NULL, auxv.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".cfi_startproc",
-        ".cfi_undefined lr",
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        "mr %r3, %r1",
-        "clrrwi %r1, %r1, 4",    // the kernel promises no alignment; the ABI wants 16
-        "li %r0, 0",
-        "stwu %r0, -{frame}(%r1)", // the callee's frame, its back chain zero
-        "mtlr %r0",
-        "bl {start}",
-        "trap",
-        ".cfi_endproc",
-        frame = const CHILD_FRAME_SIZE,
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

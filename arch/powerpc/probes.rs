@@ -5,7 +5,7 @@ use core::arch::naked_asm;
 use core::ffi::c_void;
 
 /// Records r1, the back chain word at 0(r1) and lr at entry, then jumps to the next
-/// function with the registers untouched (see [`crate::probes::EntryRecord`]).
+/// function with the registers untouched (see [`crate::probes::records::EntryRecord`]).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
     naked_asm!(
@@ -18,11 +18,11 @@ pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c
         "lwz %r3, {next_arg}(%r3)",
         "mtctr %r12",
         "bctr",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+        stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
     )
 }
 

@@ -4,7 +4,7 @@
 use core::arch::naked_asm;
 use core::ffi::c_void;
 
-use crate::CloneFn;
+use crate::types::CloneFn;
 
 /// A function in assembly that is used through a pointer, named `$name` as the ABI
 /// names functions. rustc gives naked functions a code symbol even on ELFv1, whose
@@ -51,7 +51,7 @@ macro_rules! asm_function {
 }
 
 // Records r1, the back chain word at 0(r1) and lr at entry, then jumps to the next
-// function with the registers untouched (see `crate::probes::EntryRecord`).
+// function with the registers untouched (see `crate::probes::records::EntryRecord`).
 asm_function!(
     "__freeclone_fn_entry_probe",
     [
@@ -64,11 +64,11 @@ asm_function!(
         "ld %r3, {next_arg}(%r3)",
         call_fn_in_r12!("bctr"), // lr untouched: next returns where fn would have
     ],
-    stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-    frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-    return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-    next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-    next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+    stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+    frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+    return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+    next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+    next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
 );
 
 unsafe extern "C" {

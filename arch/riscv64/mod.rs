@@ -6,7 +6,7 @@ use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -155,7 +155,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -204,31 +204,9 @@ pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_hand
 
 // ---- _start ----
 
-/// Process entry: sp points at argc, argv..., NULL, envp..., NULL, auxv, 16-aligned.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".cfi_startproc",
-        ".cfi_undefined ra",
-        ".option push",          // the psABI's process entry sets gp, which a linker
-        ".option norelax",       // that relaxes to gp-relative accesses relies on
-        "lla gp, __global_pointer$",
-        ".option pop",
-        "li s0, 0",
-        "li ra, 0",
-        "mv a0, sp",
-        "andi sp, sp, -16",      // the psABI wants 16; do not rely on the kernel for it
-        "call {start}",
-        "unimp",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

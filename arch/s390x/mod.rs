@@ -6,7 +6,7 @@ use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit, __NR_mmap};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -173,7 +173,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -233,27 +233,9 @@ pub(crate) use generic_signals::{SignalAction, signal_action, signal_action_hand
 
 // ---- _start ----
 
-/// Process entry: r15 points at argc, argv..., NULL, envp..., NULL, auxv.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".cfi_startproc",
-        ".cfi_undefined %r14",
-        "lgr %r2, %r15",
-        "nill %r15, 0xfff8",     // the ABI's 8-byte alignment
-        "aghi %r15, -160",       // the callee's register save area,
-        "xc 0(8,%r15), 0(%r15)", // its back chain zero
-        "brasl %r14, {start}",
-        ".word 0",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

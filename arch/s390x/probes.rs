@@ -5,7 +5,7 @@ use core::arch::naked_asm;
 use core::ffi::c_void;
 
 /// Records r15, the back chain word at 0(r15) and r14 at entry, then jumps to the next
-/// function with the registers untouched (see [`crate::probes::EntryRecord`]).
+/// function with the registers untouched (see [`crate::probes::records::EntryRecord`]).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c_int {
     naked_asm!(
@@ -16,11 +16,11 @@ pub(crate) unsafe extern "C" fn entry_probe(record: *mut c_void) -> core::ffi::c
         "lg %r1, {next}(%r2)",
         "lg %r2, {next_arg}(%r2)",
         "br %r1",
-        stack_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, stack_pointer),
-        frame_pointer = const core::mem::offset_of!(crate::probes::EntryRecord, frame_pointer),
-        return_address = const core::mem::offset_of!(crate::probes::EntryRecord, return_address),
-        next = const core::mem::offset_of!(crate::probes::EntryRecord, next),
-        next_arg = const core::mem::offset_of!(crate::probes::EntryRecord, next_arg),
+        stack_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, stack_pointer),
+        frame_pointer = const core::mem::offset_of!(crate::probes::records::EntryRecord, frame_pointer),
+        return_address = const core::mem::offset_of!(crate::probes::records::EntryRecord, return_address),
+        next = const core::mem::offset_of!(crate::probes::records::EntryRecord, next),
+        next_arg = const core::mem::offset_of!(crate::probes::records::EntryRecord, next_arg),
     )
 }
 

@@ -5,7 +5,7 @@ use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
-use crate::{CloneFn, pid_t};
+use crate::types::{CloneFn, pid_t};
 
 // ---- Constants ----
 
@@ -169,7 +169,7 @@ pub(crate) unsafe extern "C" fn clone_entry(
 /// `stack + stack_size` (or on its copy of the caller's stack), runs `f(arg)` and exits.
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone3_entry(
-    args: *const crate::RawCloneArgs, size: usize, f: CloneFn, arg: *mut c_void,
+    args: *const linux_raw_sys::general::clone_args, size: usize, f: CloneFn, arg: *mut c_void,
 ) -> usize {
     naked_asm!(
         ".cfi_startproc",
@@ -235,26 +235,9 @@ unsafe extern "C" fn signal_return() {
 
 // ---- _start ----
 
-/// Process entry: rsp points at argc, argv..., NULL, envp..., NULL, auxv.
+/// The process entry: `start.rs`.
 #[cfg(feature = "rt")]
-#[unsafe(naked)]
-#[unsafe(no_mangle)]
-unsafe extern "C" fn __freeclone_start() -> ! {
-    naked_asm!(
-        ".weak _start",          // weak: a C runtime's own `_start` wins where one is linked
-        ".type _start, @function",
-        "_start:",
-        ".cfi_startproc",
-        ".cfi_undefined rip",
-        "xor ebp, ebp",
-        "mov rdi, rsp",
-        "and rsp, -16",          // the kernel promises no alignment; SysV wants 16
-        "call {start}",
-        "ud2",
-        ".cfi_endproc",
-        start = sym crate::rt::start,
-    )
-}
+mod start;
 
 // ---- Probes ----
 

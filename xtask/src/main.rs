@@ -10,6 +10,7 @@ mod capi;
 mod cfi;
 mod entry_words;
 mod ia64;
+mod module_graph;
 mod mutants;
 mod peer;
 mod soak;
