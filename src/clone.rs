@@ -298,3 +298,35 @@ unsafe fn clone3_through_clone(raw: &RawCloneArgs, top: *mut u8, f: CloneFn, arg
     // SAFETY: forwarded from the caller; `top` is aligned with room for the frame.
     unsafe { clone(f, top, clone_flags, arg, ptid, tls, ctid) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fd::BorrowedFd;
+    use crate::flags::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWUTS};
+    use crate::signal::SIGCHLD;
+    use core::ptr::null_mut;
+
+    extern "C" fn exit_seven(_: *mut c_void) -> c_int {
+        7
+    }
+
+    #[test]
+    fn a_flag_above_bit_31_is_einval_for_clone_not_dropped() {
+        let mut stack = [0u8; 64 * 1024];
+        let top = stack.as_mut_ptr_range().end;
+        for high in [CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneFlags::from_bits(1 << 63)] {
+            let flags = CloneFlags::exit_signal(SIGCHLD) | high;
+            // SAFETY: no CLONE_VM: a child, were one made, runs `exit_seven` in a copy.
+            let result = unsafe { clone(exit_seven, top, flags, null_mut(), null_mut(), null_mut(), null_mut()) };
+            if let Ok(pid) = result {
+                let _ = sys::wait4(pid, 0);
+            }
+            assert_eq!(result, Err(Errno::EINVAL), "{flags:?}");
+            // setns, too: EINVAL before the kernel's EBADF for descriptor -1.
+            // SAFETY: the call only answers for the number.
+            let nothing = unsafe { BorrowedFd::borrow_raw(-1) };
+            assert_eq!(sys::setns(nothing, CLONE_NEWUTS | high), Err(Errno::EINVAL), "{flags:?}");
+        }
+    }
+}

@@ -9,7 +9,7 @@
 use core::ffi::{CStr, c_int};
 
 use freeclone::flags::*;
-use freeclone::process::{Action, Builder, Exec, ExitStatus};
+use freeclone::process::{SpawnStep, Action, Builder, Exec, ExitStatus};
 use freeclone::signal::{SIGKILL, SIGTERM, SIGUSR1, SIGUSR2};
 use freeclone::sys::{self, CStrArray, CStrArrayBuf, WaitId};
 use freeclone::{Errno, pid_t};
@@ -29,6 +29,7 @@ pub const CASES: &[crate::harness::Case] = &[
     ("container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname", container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname),
     ("spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child", spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child),
     ("spawn_exec_failed_action_comes_back_as_its_errno", spawn_exec_failed_action_comes_back_as_its_errno),
+    ("spawn_error_names_the_failed_action_by_its_index_and_a_missing_program_as_execve", spawn_error_names_the_failed_action_by_its_index_and_a_missing_program_as_execve),
     ("spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval", spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval),
     ("spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe", spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe),
     ("spawn_exec_applies_setsid_and_gives_a_pidfd", spawn_exec_applies_setsid_and_gives_a_pidfd),
@@ -359,6 +360,26 @@ pub fn spawn_exec_failed_action_comes_back_as_its_errno() -> Verdict {
             Err(errno) if errno == expected => no_child_left().map_err(|failure| failure.with_context("after", what))?,
             Err(errno) => return Err(fail!("{what} gave {errno}, not {expected}")),
             Ok(mut child) => return Err(fail!("{what} was not reported; the child ended with {:?}", child.wait())),
+        }
+    }
+    Ok(())
+}
+
+/// A `SpawnError` names the step that failed: the index of the first failed action
+/// (the ones before it succeeded), or `execve` for a missing program; the report
+/// arrives through shared memory or, where the vfork is a plain fork (qemu-user),
+/// through the report pipe.
+pub fn spawn_error_names_the_failed_action_by_its_index_and_a_missing_program_as_execve() -> Verdict {
+    let path = c"/freeclone-missing/program";
+    let argv = CStrArrayBuf::new([path]);
+    let actions = [Action::Chdir(c"/"), Action::Setsid, Action::Close(1000), Action::Chdir(c"/")];
+    let cases: [(&[Action<'_>], SpawnStep, Errno); 2] =
+        [(&actions, SpawnStep::Action(2), Errno::EBADF), (&actions[..2], SpawnStep::Execve, Errno::ENOENT)];
+    for (actions, step, errno) in cases {
+        match Exec::new(path, &argv, CStrArray::EMPTY).actions(actions).spawn() {
+            Err(error) if (error.step(), error.errno()) == (step, errno) => no_child_left()?,
+            Err(error) => return Err(fail!("{} actions: the error was {error}, not {step:?} with {errno}", actions.len())),
+            Ok(mut child) => return Err(fail!("no error came back; the child ended with {:?}", child.wait())),
         }
     }
     Ok(())
