@@ -12,5 +12,5 @@ pub type pid_t = c_int;
 ///
 /// It is an `unsafe` function pointer so that a child may take `arg` as the pointer it
 /// is (an ordinary `extern "C" fn` coerces to it): the child calls it under the
-/// contract of [`clone`], whose caller promises that `arg` is what `f` expects.
+/// contract of [`clone`](crate::clone::clone), whose caller promises that `arg` is what `f` expects.
 pub type CloneFn = unsafe extern "C" fn(*mut c_void) -> c_int;

@@ -5,7 +5,7 @@ use core::ffi::c_void;
 
 use crate::types::CloneFn;
 
-/// What [`entry_probe`] saw at the first instruction of a child's `fn`.
+/// What [`entry_probe`](super::entry_probe) saw at the first instruction of a child's `fn`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct EntryRecord {
