@@ -155,7 +155,7 @@ pub fn run(args: &RunArgs) -> Result<u8, RunError> {
 /// else the one its ELF header names; `--tier` if given (it must run that
 /// architecture here), else native where the host runs it, else user.
 pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>, arches: &'a [Arch]) -> Result<(&'a Arch, Tier), String> {
-    let inferred = elf::architecture_of(header, arches);
+    let inferred = arches::architecture_of(header, arches);
     let arch = match arch {
         None => inferred?,
         Some(name) => {
@@ -163,7 +163,7 @@ pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>,
                 let known: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
                 format!("unknown architecture `{name}` (--arch); known: {}", known.join(", "))
             })?;
-            if !elf::runs(given, header) {
+            if !given.runs(header) {
                 let what = match &inferred {
                     Ok(arch) => format!("an {} binary ({})", arch.name, header.identity),
                     Err(error) => error.clone(),
