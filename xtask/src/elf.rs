@@ -1,5 +1,5 @@
 //! A binary's ELF identity (machine, class, byte order), read with the `object` crate.
-//! Which architecture a binary belongs to is [`crate::arches`]'s to say (each
+//! Which architecture a binary belongs to is the architecture table's to say (each
 //! architecture's `elf` in targets.toml).
 
 use object::elf;
