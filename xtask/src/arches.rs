@@ -88,27 +88,27 @@ pub struct Linker {
     pub package: String,
 }
 
-/// Where a program runs.
+/// Where a program runs: the machines of the tiers user, native and kernel (the peer
+/// tier runs on them too). `freeclone-run --tier` takes one.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
-pub enum Tier {
+pub enum Machine {
     /// Under qemu-user, which emulates the CPU and implements clone itself.
     User,
     /// Directly on the host, for the architectures the host runs natively.
     Native,
     /// As /init of the architecture's real Linux kernel under qemu-system.
     Kernel,
-    /// glibc's own clone tests, linked with freeclone's C ABI and with glibc alone, run
-    /// on the machines of the other tiers (`cargo xtask test` only).
-    Peer,
 }
 
-impl Tier {
+impl Machine {
+    /// Every machine, in the order the tiers run.
+    pub const ALL: [Machine; 3] = [Machine::User, Machine::Native, Machine::Kernel];
+
     pub fn name(self) -> &'static str {
         match self {
-            Tier::User => "user",
-            Tier::Native => "native",
-            Tier::Kernel => "kernel",
-            Tier::Peer => "peer",
+            Machine::User => "user",
+            Machine::Native => "native",
+            Machine::Kernel => "kernel",
         }
     }
 }
@@ -123,27 +123,27 @@ impl Arch {
         self.native_hosts.iter().any(|host| host == std::env::consts::ARCH)
     }
 
-    /// The tiers that can run this architecture's binaries on this host.
-    pub fn tiers(&self) -> Vec<Tier> {
+    /// The machines that can run this architecture's binaries on this host.
+    pub fn machines(&self) -> Vec<Machine> {
         let mut tiers = Vec::new();
         if self.qemu_user.is_some() {
-            tiers.push(Tier::User);
+            tiers.push(Machine::User);
         }
         if self.runs_natively() {
-            tiers.push(Tier::Native);
+            tiers.push(Machine::Native);
         }
         if self.kernel.is_some() {
-            tiers.push(Tier::Kernel);
+            tiers.push(Machine::Kernel);
         }
         tiers
     }
 
     /// The command that runs `binary` on `tier` without a kernel to boot (user, native),
     /// if that tier can run this architecture. Arguments are the caller's to add.
-    pub fn direct_command(&self, tier: Tier, binary: &Path) -> Option<Command> {
+    pub fn direct_command(&self, tier: Machine, binary: &Path) -> Option<Command> {
         match tier {
-            Tier::Kernel | Tier::Peer => None,
-            Tier::User => {
+            Machine::Kernel => None,
+            Machine::User => {
                 let mut command = Command::new(self.qemu_user.as_ref()?);
                 if let Some(cpu) = &self.qemu_user_cpu {
                     command.args(["-cpu", cpu]);
@@ -151,7 +151,7 @@ impl Arch {
                 command.arg(binary);
                 Some(command)
             }
-            Tier::Native => self.runs_natively().then(|| Command::new(binary)),
+            Machine::Native => self.runs_natively().then(|| Command::new(binary)),
         }
     }
 }
