@@ -78,7 +78,8 @@ struct TestArgs {
     selection: Selection,
     /// Tiers, comma-separated (default: every tier available for each architecture).
     /// `peer` (glibc's clone tests, the C ABI's smoke test and the differential fuzz)
-    /// runs on the machines of the other tiers selected, or on all of them alone.
+    /// runs on the machines of the other tiers selected, or on all of them alone; `cfi`
+    /// and `structural` run with any of user, native, kernel, or alone.
     #[arg(long, value_delimiter = ',')]
     tier: Option<Vec<Tier>>,
     /// Soak: run the conformance program this many times on each architecture and tier
