@@ -19,27 +19,27 @@ use crate::harness::{close_fd, fd, raw_pipe};
 use freeclone::fd::{AsFd, OwnedFd};
 
 /// The process cases, registered by main.
-pub const CASES: &[crate::harness::Case] = &[
-    ("spawn_runs_the_closure_with_its_captures_intact_in_a_copy_of_memory", spawn_runs_the_closure_with_its_captures_intact_in_a_copy_of_memory),
-    ("spawn_refuses_flags_unsound_for_a_copy_of_memory_with_einval_and_no_child", spawn_refuses_flags_unsound_for_a_copy_of_memory_with_einval_and_no_child),
-    ("kill_try_wait_and_exit_status_report_a_signalled_child", kill_try_wait_and_exit_status_report_a_signalled_child),
-    ("waitid_p_pid_reports_the_exit_status_in_siginfo", waitid_p_pid_reports_the_exit_status_in_siginfo),
-    ("pidfd_polls_readable_when_its_child_exits_and_pidfd_send_signal_reaches_it", pidfd_polls_readable_when_its_child_exits_and_pidfd_send_signal_reaches_it),
-    ("pidfd_open_refers_to_a_child_until_it_is_reaped", pidfd_open_refers_to_a_child_until_it_is_reaped),
-    ("container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname", container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname),
-    ("spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child", spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child),
-    ("spawn_exec_failed_action_comes_back_as_its_errno", spawn_exec_failed_action_comes_back_as_its_errno),
-    ("spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval", spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval),
-    ("spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe", spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe),
-    ("spawn_exec_applies_setsid_and_gives_a_pidfd", spawn_exec_applies_setsid_and_gives_a_pidfd),
-    ("spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program", spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program),
-    ("spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers", spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers),
-    ("spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors", spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors),
-    ("a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting", a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting),
-    ("spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program", spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program),
-    ("spawn_exec_applies_actions_in_the_order_given", spawn_exec_applies_actions_in_the_order_given),
-    ("a_waited_child_closes_its_pidfd_once_on_drop", a_waited_child_closes_its_pidfd_once_on_drop),
-    ("kill_after_wait_reaches_no_process_that_took_the_pid_over", kill_after_wait_reaches_no_process_that_took_the_pid_over),
+pub const CASES: &[crate::harness::Case] = crate::harness::cases![
+    spawn_runs_the_closure_with_its_captures_intact_in_a_copy_of_memory,
+    spawn_refuses_flags_unsound_for_a_copy_of_memory_with_einval_and_no_child,
+    kill_try_wait_and_exit_status_report_a_signalled_child,
+    waitid_p_pid_reports_the_exit_status_in_siginfo,
+    pidfd_polls_readable_when_its_child_exits_and_pidfd_send_signal_reaches_it,
+    pidfd_open_refers_to_a_child_until_it_is_reaped,
+    container_child_in_new_pid_uts_and_mount_namespaces_is_pid_one_with_its_own_hostname,
+    spawn_exec_of_a_missing_path_is_enoent_and_leaves_no_child,
+    spawn_exec_failed_action_comes_back_as_its_errno,
+    spawn_exec_refuses_files_fs_parent_and_vm_flags_with_einval,
+    spawn_exec_runs_a_program_whose_output_arrives_through_an_inherited_pipe,
+    spawn_exec_applies_setsid_and_gives_a_pidfd,
+    spawn_exec_in_new_pid_and_uts_namespaces_runs_the_program,
+    spawn_exec_gives_the_child_the_mask_asked_for_and_restores_the_callers,
+    spawn_exec_report_pipe_is_invisible_to_actions_naming_its_descriptors,
+    a_join_handle_moved_into_a_fork_like_child_panics_there_instead_of_waiting,
+    spawn_exec_keeps_ignored_signals_ignored_and_resets_the_rest_in_the_program,
+    spawn_exec_applies_actions_in_the_order_given,
+    a_waited_child_closes_its_pidfd_once_on_drop,
+    kill_after_wait_reaches_no_process_that_took_the_pid_over,
 ];
 
 fn wait(child: &mut freeclone::process::Child) -> Result<ExitStatus, Failure> {
