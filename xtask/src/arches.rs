@@ -9,7 +9,7 @@ use std::process::Command;
 use clap::ValueEnum;
 use serde::Deserialize;
 
-use crate::elf::ElfIdentity;
+use crate::elf::{self, BinaryHeader, ElfIdentity};
 
 include!(concat!(env!("OUT_DIR"), "/arch_tables.rs"));
 
@@ -88,57 +88,62 @@ pub struct Linker {
     pub package: String,
 }
 
-/// Where a program runs.
+/// Where a program runs: the machines of the tiers user, native and kernel (the peer
+/// tier runs on them too). `freeclone-run --tier` takes one.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
-pub enum Tier {
+pub enum Machine {
     /// Under qemu-user, which emulates the CPU and implements clone itself.
     User,
     /// Directly on the host, for the architectures the host runs natively.
     Native,
     /// As /init of the architecture's real Linux kernel under qemu-system.
     Kernel,
-    /// glibc's own clone tests, linked with freeclone's C ABI and with glibc alone, run
-    /// on the machines of the other tiers (`cargo xtask test` only).
-    Peer,
 }
 
-impl Tier {
+impl Machine {
+    /// Every machine, in the order the tiers run.
+    pub const ALL: [Machine; 3] = [Machine::User, Machine::Native, Machine::Kernel];
+
     pub fn name(self) -> &'static str {
         match self {
-            Tier::User => "user",
-            Tier::Native => "native",
-            Tier::Kernel => "kernel",
-            Tier::Peer => "peer",
+            Machine::User => "user",
+            Machine::Native => "native",
+            Machine::Kernel => "kernel",
         }
     }
 }
 
 impl Arch {
+    /// Whether this architecture runs binaries with `header`.
+    pub fn runs(&self, header: &BinaryHeader) -> bool {
+        self.elf == header.identity && elf::unsupported_abi(header).is_none()
+    }
+
     pub fn runs_natively(&self) -> bool {
         self.native_hosts.iter().any(|host| host == std::env::consts::ARCH)
     }
 
-    /// The tiers that can run this architecture's binaries on this host.
-    pub fn tiers(&self) -> Vec<Tier> {
+    /// The machines that can run this architecture's binaries on this host.
+    pub fn machines(&self) -> Vec<Machine> {
         let mut tiers = Vec::new();
         if self.qemu_user.is_some() {
-            tiers.push(Tier::User);
+            tiers.push(Machine::User);
         }
         if self.runs_natively() {
-            tiers.push(Tier::Native);
+            tiers.push(Machine::Native);
         }
         if self.kernel.is_some() {
-            tiers.push(Tier::Kernel);
+            tiers.push(Machine::Kernel);
         }
         tiers
     }
 
     /// The command that runs `binary` on `tier` without a kernel to boot (user, native),
     /// if that tier can run this architecture. Arguments are the caller's to add.
-    pub fn direct_command(&self, tier: Tier, binary: &Path) -> Option<Command> {
+    pub fn direct_command(&self, tier: Machine, binary: &Path) -> Option<Command> {
         match tier {
-            Tier::Kernel | Tier::Peer => None,
-            Tier::User => {
+            Machine::Kernel => None,
+            Machine::User => {
                 let mut command = Command::new(self.qemu_user.as_ref()?);
                 if let Some(cpu) = &self.qemu_user_cpu {
                     command.args(["-cpu", cpu]);
@@ -146,7 +151,7 @@ impl Arch {
                 command.arg(binary);
                 Some(command)
             }
-            Tier::Native => self.runs_natively().then(|| Command::new(binary)),
+            Machine::Native => self.runs_natively().then(|| Command::new(binary)),
         }
     }
 }
@@ -176,6 +181,18 @@ pub fn all() -> Result<Vec<Arch>, String> {
     Ok(arches)
 }
 
+/// The architecture a binary is for: the first in `arches` that runs it, so that ARM
+/// binaries are `arm` whether they were built for armv7, thumbv7neon or armv5te.
+pub fn architecture_of<'a>(header: &BinaryHeader, arches: &'a [Arch]) -> Result<&'a Arch, String> {
+    if let Some(abi) = elf::unsupported_abi(header) {
+        return Err(format!("a {abi} binary"));
+    }
+    arches.iter().find(|arch| arch.runs(header)).ok_or_else(|| {
+        let known: Vec<String> = arches.iter().map(|arch| format!("{} ({})", arch.name, arch.elf)).collect();
+        format!("an {} binary, which no architecture of freeclone's describes; known: {}", header.identity, known.join(", "))
+    })
+}
+
 /// The architectures `--arch` names (all of them when `None`), or an error naming the
 /// unknown ones and the known ones.
 pub fn select(all: &[Arch], names: Option<&[String]>) -> Result<Vec<Arch>, String> {
@@ -195,7 +212,55 @@ pub fn select(all: &[Arch], names: Option<&[String]>) -> Result<Vec<Arch>, Strin
 
 #[cfg(test)]
 mod tests {
+    use object::elf::{EF_MIPS_ABI_O32, EF_MIPS_ABI2, EM_386, EM_AARCH64, EM_ARM, EM_IA_64, EM_LOONGARCH, EM_MIPS, EM_RISCV, EM_S390, EM_X86_64};
+
     use super::*;
+    use crate::elf::ByteOrder;
+    use crate::elf::tests::{executable, identity};
+
+    fn architecture_name(identity: ElfIdentity, flags: u32) -> Result<String, String> {
+        let arches = all().unwrap();
+        let header = elf::parse(&executable(identity, flags, None, &[0; 4]))?;
+        architecture_of(&header, &arches).map(|arch| arch.name.clone())
+    }
+
+    #[test]
+    fn every_architecture_is_recognised_by_machine_class_and_byte_order() {
+        use ByteOrder::{Big, Little};
+        for (machine, class, order, expected) in [
+            (EM_X86_64, 64, Little, "x86_64"),
+            (EM_386, 32, Little, "i386"),
+            (EM_AARCH64, 64, Little, "aarch64"),
+            (EM_ARM, 32, Little, "arm"),
+            (EM_MIPS, 32, Big, "mips"),
+            (EM_MIPS, 32, Little, "mipsel"),
+            (EM_MIPS, 64, Big, "mips64"),
+            (EM_MIPS, 64, Little, "mips64el"),
+            (EM_S390, 64, Big, "s390x"),
+            (EM_RISCV, 64, Little, "riscv64"),
+            (EM_LOONGARCH, 64, Little, "loongarch64"),
+            (EM_IA_64, 64, Little, "ia64"),
+        ] {
+            assert_eq!(architecture_name(identity(machine.0, class, order), 0).as_deref(), Ok(expected));
+        }
+    }
+
+    #[test]
+    fn mips_o32_is_recognised_and_n32_refused_by_its_abi_flag() {
+        let mipsel = identity(EM_MIPS.0, 32, ByteOrder::Little);
+        assert_eq!(architecture_name(mipsel, EF_MIPS_ABI_O32.0).as_deref(), Ok("mipsel"));
+        let error = architecture_name(mipsel, EF_MIPS_ABI2.0).unwrap_err();
+        assert!(error.contains("n32"), "{error}");
+    }
+
+    #[test]
+    fn a_binary_of_no_known_architecture_is_refused_with_its_identity_and_the_known_ones() {
+        // x32: x86_64's machine in an ELF32 file.
+        let error = architecture_name(identity(EM_X86_64.0, 32, ByteOrder::Little), 0).unwrap_err();
+        assert!(error.contains("ELF32, little-endian, EM_X86_64 (e_machine 62)") && error.contains("x86_64 (ELF64"), "{error}");
+        let error = architecture_name(identity(EM_AARCH64.0, 64, ByteOrder::Big), 0).unwrap_err();
+        assert!(error.contains("big-endian, EM_AARCH64"), "{error}");
+    }
 
     #[test]
     fn every_targets_file_parses_with_the_fixed_architecture_names() {

@@ -32,12 +32,12 @@ use std::time::{Duration, Instant};
 
 use object::{Object, ObjectSection, ObjectSymbol};
 
-use crate::arches::{self, Arch};
+use crate::arches::{self, Arch, Machine};
 use crate::build::{self, Program};
 use crate::debian::{Apt, cache_root};
 use crate::setup;
 use crate::util::{command_exists, output_of, run_status, run_with_timeout};
-use crate::{Tier, timed};
+use crate::timed;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -232,7 +232,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     for (arch, (freestanding, minimal)) in arches.iter().zip(programs) {
         let native = arch.runs_natively();
         let (threads, processes) = if native { rounds.native } else { rounds.emulated };
-        let tier = if native { Tier::Native } else { Tier::User };
+        let tier = if native { Machine::Native } else { Machine::User };
         let measured = freestanding.clone().and_then(|binary| {
             timed(&format!("bench run: bench/freestanding {} ({})", arch.name, tier.name()), || {
                 let runner = arch.direct_command(tier, &binary).ok_or("no runner for this architecture")?;
@@ -317,7 +317,7 @@ fn setup_tools(arches: &[Arch], std_builds: &[&StdBuild], c_programs: bool) -> R
     let needs_emulator = arches.iter().any(|arch| !arch.runs_natively());
     setup::run(arches, &setup::Needs { qemu_user: needs_emulator, ..Default::default() })?;
     for build in std_builds {
-        ensure_stable_target(build.target)?;
+        setup::ensure_stable_target(build.target, "bench/spawn is built for it")?;
     }
     let needs_i386 = std_builds.iter().any(|build| build.arch == "i386");
     let mut missing: Vec<(&str, &str)> = Vec::new();
@@ -356,16 +356,6 @@ fn multilib_present() -> bool {
             .is_ok_and(|path| Path::new(path.trim()).is_absolute() && Path::new(path.trim()).exists())
     };
     found("-print-file-name=crt1.o") && found("-print-libgcc-file-name")
-}
-
-fn ensure_stable_target(target: &str) -> Result<(), String> {
-    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed", "--toolchain", "stable"]))?;
-    if installed.lines().any(|line| line.trim() == target) {
-        return Ok(());
-    }
-    println!("setup: adding the stable rust-std for {target} (bench/spawn is built for it)");
-    run_status(Command::new("rustup").args(["target", "add", "--toolchain", "stable", target]))
-        .map_err(|error| format!("{error}\nrun by hand: rustup target add --toolchain stable {target}"))
 }
 
 /// Debian's musl-dev per selected architecture, downloaded and unpacked once into
@@ -427,17 +417,13 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 fn build_std(root: &Path, build: &StdBuild) -> Result<PathBuf, String> {
     println!("build: bench/spawn for {} ({})", build.target, build.libc);
     let target_dir = root.join("target").join("bench").join("std");
-    let mut command = Command::new("rustup");
+    let mut command = build::rustup_cargo("stable");
     command
         .current_dir(root)
-        .args(["run", "stable", "cargo", "build", "--quiet", "--release", "--package", "bench-spawn"])
+        .args(["build", "--quiet", "--release", "--package", "bench-spawn"])
         .args(["--target", build.target])
         .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+        .arg(&target_dir);
     if build.debian_musl {
         // Debian's musl (crt files and libc.a) through musl-gcc, statically; std's
         // libunwind.a still comes from Rust's target, alone in a directory of its own so
@@ -486,7 +472,7 @@ struct NativeRun {
 
 struct ArchRun {
     arch: String,
-    tier: Tier,
+    tier: Machine,
     measured: Result<Measured, String>,
     sizes: Result<CodeSizes, String>,
     minimal: Result<MinimalRun, String>,
@@ -499,7 +485,7 @@ struct MinimalRun {
 
 /// Runs a benchmark program and parses what it printed.
 fn run_program(label: &str, command: &mut Command) -> Result<Measured, String> {
-    println!("run: {label}: {}", crate::format_command(command));
+    println!("run: {label}: {}", crate::util::describe(command));
     let finished = run_with_timeout(command, RUN_TIMEOUT)?;
     if finished.timed_out {
         return Err(format!("timed out after {} s", RUN_TIMEOUT.as_secs()));
@@ -1015,7 +1001,7 @@ impl Report<'_> {
                 Err(error) => writeln!(out, "| {} | {program} | | | | | {} |", run.arch, first_line(error))?,
             }
         }
-        for run in self.arch_runs.iter().filter(|run| run.tier == Tier::Native) {
+        for run in self.arch_runs.iter().filter(|run| run.tier == Machine::Native) {
             match &run.measured {
                 Ok(measured) => {
                     for variant in measured.variants(group) {
@@ -1030,7 +1016,7 @@ impl Report<'_> {
             writeln!(out, "| (none: the host runs no selected architecture natively) | | | | | | |")?;
         }
         writeln!(out)?;
-        let emulated: Vec<&ArchRun> = self.arch_runs.iter().filter(|run| run.tier == Tier::User).collect();
+        let emulated: Vec<&ArchRun> = self.arch_runs.iter().filter(|run| run.tier == Machine::User).collect();
         if !emulated.is_empty() {
             writeln!(out, "Under qemu-user (ratios only; bench/freestanding; the floor is bench/arch/<arch>.rs):")?;
             writeln!(out)?;
@@ -1435,7 +1421,7 @@ impl Report<'_> {
         let emulated: Vec<String> = self
             .arch_runs
             .iter()
-            .filter(|run| run.tier == Tier::User)
+            .filter(|run| run.tier == Machine::User)
             .filter_map(|run| {
                 let stat = run.measured.as_ref().ok()?.ratio("thread", "freeclone", "floor")?;
                 let noise = if stat.lo95 <= TARGET_FLOOR_RATIO { ", within its noise" } else { "" };
@@ -1443,7 +1429,7 @@ impl Report<'_> {
                     .then(|| format!("{} {:.3} (95% CI {:.3}–{:.3}{noise})", run.arch, stat.median, stat.lo95, stat.hi95))
             })
             .collect();
-        if self.arch_runs.iter().any(|run| run.tier == Tier::User) {
+        if self.arch_runs.iter().any(|run| run.tier == Machine::User) {
             if emulated.is_empty() {
                 writeln!(out, "- freeclone/floor within 1.02 under qemu-user (thread): met on every emulated architecture.")?;
             } else {

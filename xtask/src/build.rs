@@ -34,6 +34,20 @@ pub fn recipe_rustflags(arch: &Arch) -> Vec<String> {
 /// source (compiler_builtins comes with it; `entry!` supplies the memory functions).
 pub const NIGHTLY_BUILD_STD: &str = "-Zbuild-std=core";
 
+/// `rustup run <toolchain> cargo`, with none of the caller's own cargo and rustc
+/// settings (`RUSTFLAGS`, `CARGO_ENCODED_RUSTFLAGS`, the toolchain and the cargo that
+/// runs `cargo xtask`) leaking in.
+pub fn rustup_cargo(toolchain: &str) -> Command {
+    let mut command = Command::new("rustup");
+    command
+        .args(["run", toolchain, "cargo"])
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    command
+}
+
 /// What to build: the conformance program, or one of the library's examples.
 pub enum Program<'a> {
     Conformance,
@@ -62,17 +76,14 @@ pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: P
         .as_deref()
         .ok_or_else(|| format!("{} has no Rust target", arch.name))?;
     let rustflags = recipe_rustflags(arch);
-    let mut command = Command::new("rustup");
+    let mut command = rustup_cargo("nightly");
     command
         .current_dir(root)
-        .args(["run", "nightly", "cargo", "build", "--quiet", "--release", "--target", target])
+        .args(["build", "--quiet", "--release", "--target", target])
         .arg(NIGHTLY_BUILD_STD)
         .arg("--target-dir")
         .arg(target_dir)
-        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     let binary_name = match program {
         Program::Conformance => {
             command.args(["--package", "conformance", "--bin", "conformance"]);
@@ -99,16 +110,12 @@ pub fn freestanding_into(root: &Path, target_dir: &Path, arch: &Arch, program: P
 /// on: the declaration is what is built.
 pub fn declared_rust_version_library(root: &Path) -> Result<(), String> {
     let version = xtask::setup::declared_rust_version()?;
-    let mut command = Command::new("rustup");
+    let mut command = rustup_cargo(&version);
     command
         .current_dir(root)
-        .args(["run", &version, "cargo", "check", "--quiet", "--lib", "--package", "freeclone", "--features", "rt,probes"])
+        .args(["check", "--quiet", "--lib", "--package", "freeclone", "--features", "rt,probes"])
         .arg("--target-dir")
-        .arg(root.join("target").join("rust-version"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+        .arg(root.join("target").join("rust-version"));
     run_status(&mut command).map_err(|error| format!("the library with its declared rust-version {version} failed: {error}"))
 }
 
@@ -116,16 +123,12 @@ pub fn declared_rust_version_library(root: &Path) -> Result<(), String> {
 /// needs no nightly feature on this target.
 pub fn stable_library(root: &Path, arch: &Arch) -> Result<(), String> {
     let target = arch.rust_target.as_deref().unwrap_or_default();
-    let mut command = Command::new("rustup");
+    let mut command = rustup_cargo("stable");
     command
         .current_dir(root)
-        .args(["run", "stable", "cargo", "build", "--quiet", "--lib", "--package", "freeclone"])
+        .args(["build", "--quiet", "--lib", "--package", "freeclone"])
         .args(["--features", "rt,probes", "--target", target])
         .arg("--target-dir")
-        .arg(root.join("target").join("stable"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+        .arg(root.join("target").join("stable"));
     run_status(&mut command).map_err(|error| format!("stable build of the library for {} ({target}) failed: {error}", arch.name))
 }

@@ -1,12 +1,11 @@
-//! A binary's ELF identity (machine, class, byte order), read with the `object` crate,
-//! and the architecture it belongs to (each architecture's `elf` in targets.toml).
+//! A binary's ELF identity (machine, class, byte order), read with the `object` crate.
+//! Which architecture a binary belongs to is the architecture table's to say (each
+//! architecture's `elf` in targets.toml).
 
 use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::{Endian, Endianness, FileKind};
 use serde::Deserialize;
-
-use crate::arches::Arch;
 
 /// What an architecture's binaries say in their ELF header (`elf` in targets.toml).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -80,28 +79,11 @@ fn parse_as<Header: FileHeader<Endian = Endianness>>(data: &[u8], class: u8) -> 
     })
 }
 
-/// Whether `arch` runs binaries with `header`.
-pub fn runs(arch: &Arch, header: &BinaryHeader) -> bool {
-    arch.elf == header.identity && unsupported_abi(header).is_none()
-}
-
 /// An ABI that shares an architecture's identity but none of its system calls: mips
 /// n32 is ELF32 like o32 and marks itself with EF_MIPS_ABI2.
-fn unsupported_abi(header: &BinaryHeader) -> Option<&'static str> {
+pub fn unsupported_abi(header: &BinaryHeader) -> Option<&'static str> {
     let n32 = header.identity.machine == elf::EM_MIPS.0 && header.identity.class == 32 && header.flags & elf::EF_MIPS_ABI2.0 != 0;
     n32.then_some("mips n32 (freeclone's mips architectures are o32 and n64)")
-}
-
-/// The architecture a binary is for: the first in `arches` that runs it, so that ARM
-/// binaries are `arm` whether they were built for armv7, thumbv7neon or armv5te.
-pub fn architecture_of<'a>(header: &BinaryHeader, arches: &'a [Arch]) -> Result<&'a Arch, String> {
-    if let Some(abi) = unsupported_abi(header) {
-        return Err(format!("a {abi} binary"));
-    }
-    arches.iter().find(|arch| runs(arch, header)).ok_or_else(|| {
-        let known: Vec<String> = arches.iter().map(|arch| format!("{} ({})", arch.name, arch.elf)).collect();
-        format!("an {} binary, which no architecture of freeclone's describes; known: {}", header.identity, known.join(", "))
-    })
 }
 
 #[cfg(test)]
@@ -109,7 +91,6 @@ pub(crate) mod tests {
     use object::write::elf::{FileHeader, ProgramHeader, Writer};
 
     use super::*;
-    use crate::arches;
 
     /// A minimal ELF executable: the header, one PT_LOAD segment holding `code` at its
     /// entry, and a PT_INTERP segment when `interpreter` is given.
@@ -161,52 +142,8 @@ pub(crate) mod tests {
         bytes
     }
 
-    fn identity(machine: u16, class: u8, byte_order: ByteOrder) -> ElfIdentity {
+    pub(crate) fn identity(machine: u16, class: u8, byte_order: ByteOrder) -> ElfIdentity {
         ElfIdentity { machine, class, byte_order }
-    }
-
-    fn architecture_name(identity: ElfIdentity, flags: u32) -> Result<String, String> {
-        let arches = arches::all().unwrap();
-        let header = parse(&executable(identity, flags, None, &[0; 4]))?;
-        architecture_of(&header, &arches).map(|arch| arch.name.clone())
-    }
-
-    #[test]
-    fn every_architecture_is_recognised_by_machine_class_and_byte_order() {
-        use ByteOrder::{Big, Little};
-        for (machine, class, order, expected) in [
-            (elf::EM_X86_64, 64, Little, "x86_64"),
-            (elf::EM_386, 32, Little, "i386"),
-            (elf::EM_AARCH64, 64, Little, "aarch64"),
-            (elf::EM_ARM, 32, Little, "arm"),
-            (elf::EM_MIPS, 32, Big, "mips"),
-            (elf::EM_MIPS, 32, Little, "mipsel"),
-            (elf::EM_MIPS, 64, Big, "mips64"),
-            (elf::EM_MIPS, 64, Little, "mips64el"),
-            (elf::EM_S390, 64, Big, "s390x"),
-            (elf::EM_RISCV, 64, Little, "riscv64"),
-            (elf::EM_LOONGARCH, 64, Little, "loongarch64"),
-            (elf::EM_IA_64, 64, Little, "ia64"),
-        ] {
-            assert_eq!(architecture_name(identity(machine.0, class, order), 0).as_deref(), Ok(expected));
-        }
-    }
-
-    #[test]
-    fn mips_o32_is_recognised_and_n32_refused_by_its_abi_flag() {
-        let mipsel = identity(elf::EM_MIPS.0, 32, ByteOrder::Little);
-        assert_eq!(architecture_name(mipsel, elf::EF_MIPS_ABI_O32.0).as_deref(), Ok("mipsel"));
-        let error = architecture_name(mipsel, elf::EF_MIPS_ABI2.0).unwrap_err();
-        assert!(error.contains("n32"), "{error}");
-    }
-
-    #[test]
-    fn a_binary_of_no_known_architecture_is_refused_with_its_identity_and_the_known_ones() {
-        // x32: x86_64's machine in an ELF32 file.
-        let error = architecture_name(identity(elf::EM_X86_64.0, 32, ByteOrder::Little), 0).unwrap_err();
-        assert!(error.contains("ELF32, little-endian, EM_X86_64 (e_machine 62)") && error.contains("x86_64 (ELF64"), "{error}");
-        let error = architecture_name(identity(elf::EM_AARCH64.0, 64, ByteOrder::Big), 0).unwrap_err();
-        assert!(error.contains("big-endian, EM_AARCH64"), "{error}");
     }
 
     #[test]

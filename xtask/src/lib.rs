@@ -1,5 +1,5 @@
 //! What `cargo xtask` and the installed `freeclone-run` share: the architecture table
-//! (embedded from `arch/*/targets.toml`), the tiers, setup, Debian's kernels and the
+//! (embedded from `arch/*/targets.toml`), the machines programs run on, setup, Debian's kernels and the
 //! boot under qemu-system (with qemu's own report of how it ended, [`qmp`]), and the runner for any static binary ([`run`]).
 
 pub mod arches;

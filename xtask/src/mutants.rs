@@ -11,17 +11,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use xtask::arches::{self, Arch, Tier};
+use xtask::arches::{self, Arch, Machine};
 use xtask::util::run_with_timeout;
 use xtask::{debian, setup};
 
 use crate::build::{self, Program};
-use crate::{RunResult, ia64};
+use crate::tier::conformance::case_name;
+use crate::tier::{Row, RunResult, cfi, direct, kernel, structural};
 
 /// The mutants, relative to the workspace root.
 pub const MUTANTS_FILE: &str = "xtask/mutants.toml";
@@ -94,7 +94,7 @@ struct MutantsFile {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum TestTier {
     /// The conformance program on a tier of `cargo xtask test`.
-    Conformance(Tier),
+    Conformance(Machine),
     /// The library's host unit tests (`cargo test -p freeclone --lib`).
     Host,
     /// The structural checks of an assembly-only architecture (ia64).
@@ -109,9 +109,9 @@ enum TestTier {
 impl TestTier {
     fn parse(name: &str) -> TestTier {
         match name {
-            "user" => TestTier::Conformance(Tier::User),
-            "native" => TestTier::Conformance(Tier::Native),
-            "kernel" => TestTier::Conformance(Tier::Kernel),
+            "user" => TestTier::Conformance(Machine::User),
+            "native" => TestTier::Conformance(Machine::Native),
+            "kernel" => TestTier::Conformance(Machine::Kernel),
             "host" => TestTier::Host,
             "structural" => TestTier::Structural,
             "cfi" => TestTier::Cfi,
@@ -185,7 +185,7 @@ impl Mutant {
         let filters = self.filters();
         let shown = if filters.is_empty() { "(every case)".to_string() } else { filters.join(" ") };
         match &run.tier {
-            TestTier::Conformance(Tier::Kernel) => format!("{}: /init of its kernel with `-- {shown}`", run.label()),
+            TestTier::Conformance(Machine::Kernel) => format!("{}: /init of its kernel with `-- {shown}`", run.label()),
             TestTier::Conformance(_) => format!("{}: conformance {shown}", run.label()),
             TestTier::Host => format!("host: cargo {} -- {}", HOST_TEST_ARGS.join(" "), self.cases.join(" ")),
             TestTier::Structural => format!(
@@ -273,9 +273,9 @@ fn validate(entry: MutantEntry, known_arches: &[Arch]) -> Result<Mutant, String>
                 for arch in &entry.arches {
                     let known = known_arches.iter().find(|known| &known.name == arch).expect("checked above");
                     let available = match &tier {
-                        TestTier::Conformance(Tier::User) => known.qemu_user.is_some(),
-                        TestTier::Conformance(Tier::Native) => !known.native_hosts.is_empty(),
-                        TestTier::Conformance(Tier::Kernel) => known.kernel.is_some(),
+                        TestTier::Conformance(Machine::User) => known.qemu_user.is_some(),
+                        TestTier::Conformance(Machine::Native) => !known.native_hosts.is_empty(),
+                        TestTier::Conformance(Machine::Kernel) => known.kernel.is_some(),
                         TestTier::Structural => known.rust_target.is_none(),
                         TestTier::Cfi => known.rust_target.is_some(),
                         _ => true,
@@ -549,11 +549,11 @@ impl Gate {
         let has = |tier: TestTier| runs.iter().any(|run| run.tier == tier);
         let kernel_arches: BTreeSet<&str> = runs
             .iter()
-            .filter(|run| run.tier == TestTier::Conformance(Tier::Kernel))
+            .filter(|run| run.tier == TestTier::Conformance(Machine::Kernel))
             .filter_map(|run| run.arch.as_deref())
             .collect();
         let needs = setup::Needs {
-            qemu_user: has(TestTier::Conformance(Tier::User)),
+            qemu_user: has(TestTier::Conformance(Machine::User)),
             ia64_binutils: has(TestTier::Structural),
             qemu_system: arches
                 .iter()
@@ -638,7 +638,7 @@ impl Gate {
                     Baseline { result, cases: host.tests.into_iter().map(|name| (name, true)).collect() }
                 }
                 TestTier::Structural => {
-                    let checks = ia64::build_and_check(&self.scratch, &self.ia64_dir);
+                    let checks = structural::build_and_check(&self.scratch, &self.ia64_dir);
                     let failing: Vec<String> = checks
                         .iter()
                         .filter_map(|check| check.result.as_ref().err().map(|why| format!("FAIL {}: {why}", check.name)))
@@ -668,7 +668,7 @@ impl Gate {
         let arch = self.arch(arch).clone();
         let tier = match tier {
             TestTier::Conformance(tier) => *tier,
-            TestTier::Cfi => return crate::check_cfi(&arch.name, binary),
+            TestTier::Cfi => return cfi::run(&arch.name, binary),
             other => unreachable!("tier {} runs no program", other.name()),
         };
         let root = self.root.clone();
@@ -683,43 +683,24 @@ impl Gate {
                 }
             })
             .clone();
-        if tier == Tier::Kernel {
-            let spec = arch.kernel.as_ref().expect("validated: the architecture has a kernel");
+        if tier == Machine::Kernel {
+            // Validated: the architecture has a kernel.
             let dir = self.kernel_dir.join(&arch.name);
-            let extra_files: Vec<(&str, &Path)> =
-                exit_status.iter().map(|binary| (crate::EXIT_STATUS_IN_INITRAMFS, binary.as_path())).collect();
-            return match crate::boot_command(&dir, spec, binary, &extra_files, "conformance", filters, &mut self.apt) {
-                Ok(boot) => crate::run_conformance(&arch.name, "kernel", crate::Launch::Kernel(boot), KERNEL_TIMEOUT),
-                Err(error) => RunResult::error(&arch.name, "kernel", error),
-            };
+            return kernel::run(&dir, &arch, binary, filters, exit_status.as_ref(), KERNEL_TIMEOUT, &mut self.apt);
         }
-        match arch.direct_command(tier, binary) {
-            Some(mut command) => {
-                command.args(filters);
-                if let Some(exit_status) = &exit_status {
-                    command.env(crate::EXIT_STATUS_VARIABLE, exit_status);
-                }
-                crate::run_conformance(&arch.name, tier.name(), crate::Launch::Direct(&mut command), USER_NATIVE_TIMEOUT)
-            }
-            None => RunResult::error(&arch.name, tier.name(), format!("this machine cannot run {} on tier {}", arch.name, tier.name())),
-        }
+        direct::run(&arch, tier, binary, filters, exit_status.as_ref(), USER_NATIVE_TIMEOUT)
     }
 
     /// The library's host unit tests in the scratch tree, with `filters` (libtest's).
     fn run_host(&self, filters: &[String]) -> HostRun {
-        let mut command = Command::new("rustup");
+        let mut command = build::rustup_cargo("stable");
         command
             .current_dir(&self.scratch)
-            .args(["run", "stable", "cargo"])
             .args(HOST_TEST_ARGS)
             .arg("--target-dir")
             .arg(&self.host_dir)
             .arg("--")
-            .args(filters)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("RUSTUP_TOOLCHAIN")
-            .env_remove("CARGO");
+            .args(filters);
         println!("run: host unit tests: cargo {} -- {}", HOST_TEST_ARGS.join(" "), filters.join(" "));
         match run_with_timeout(&mut command, HOST_TIMEOUT) {
             Ok(finished) => {
@@ -857,7 +838,7 @@ impl Gate {
 
     fn structural_outcome(&self, mutant: &Mutant) -> RunOutcome {
         const ASSEMBLES: &str = "assembles_without_dependency_violations";
-        let checks = ia64::build_and_check(&self.scratch, &self.ia64_dir);
+        let checks = structural::build_and_check(&self.scratch, &self.ia64_dir);
         let counted = |name: &str| mutant.cases.is_empty() || mutant.cases.iter().any(|filter| name.contains(filter.as_str()));
         let failing: Vec<String> = checks
             .iter()
@@ -916,9 +897,9 @@ fn program_outcome(mutant: &Mutant, result: &RunResult) -> RunOutcome {
     if !result.ran {
         return RunOutcome::Error(result.error.clone().unwrap_or_else(|| "the program did not start".into()));
     }
-    if result.tier == "cfi" {
+    if result.tier == Row::Cfi {
         let counted = |line: &&String| {
-            mutant.cases.is_empty() || mutant.cases.iter().any(|filter| case_of(line).is_some_and(|name| name.contains(filter.as_str())))
+            mutant.cases.is_empty() || mutant.cases.iter().any(|filter| case_name(line).is_some_and(|(name, _)| name.contains(filter.as_str())))
         };
         let failing: Vec<&String> = result.fail_lines.iter().filter(counted).collect();
         return if failing.is_empty() {
@@ -932,11 +913,6 @@ fn program_outcome(mutant: &Mutant, result: &RunResult) -> RunOutcome {
     } else {
         RunOutcome::Survived(format!("{} passed, {} skipped", result.passed, result.skipped))
     }
-}
-
-/// The case a `FAIL NAME: why` line names.
-fn case_of(line: &str) -> Option<&str> {
-    line.strip_prefix("FAIL ")?.split(':').next()
 }
 
 /// The FAIL lines of a run (and its skips, where they count as failed), and why it did
@@ -1084,7 +1060,7 @@ quick = true
     #[test]
     fn a_mutant_parses_into_its_runs_and_filters() {
         let mutant = parse_one(ONE).unwrap();
-        assert_eq!(mutant.runs, vec![TestRun { arch: Some("x86_64".into()), tier: TestTier::Conformance(Tier::Native) }]);
+        assert_eq!(mutant.runs, vec![TestRun { arch: Some("x86_64".into()), tier: TestTier::Conformance(Machine::Native) }]);
         assert_eq!(mutant.filters(), vec!["child_runs_fn_with_arg".to_string()]);
         assert!(mutant.quick && !mutant.caught_by_build && !mutant.is_portable());
         let pending = parse_one(&ONE.replace("quick = true", "pending_case = \"new_case\"")).unwrap();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::arches::{self, Arch, Tier};
+use crate::arches::{self, Arch, Machine};
 use crate::debian::Apt;
 use crate::elf::{self, BinaryHeader};
 use crate::kernel::{self, BootEnd, Console, KernelSpec};
@@ -44,7 +44,7 @@ struct Cli {
     arch: Option<String>,
     /// Where to run it (default: native where the host runs it, else user).
     #[arg(long, value_enum)]
-    tier: Option<RunTier>,
+    tier: Option<Machine>,
     /// Kill the run after this many seconds (a kernel's boot included).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
@@ -54,35 +54,13 @@ struct Cli {
     command: Vec<OsString>,
 }
 
-/// The tiers that run a binary: [`Tier`] without `peer` (glibc's tests, which only
-/// `cargo xtask test` runs), so that `--help` lists only what `run` accepts.
-#[derive(Copy, Clone, Debug, clap::ValueEnum)]
-enum RunTier {
-    /// Under qemu-user.
-    User,
-    /// Directly on the host.
-    Native,
-    /// As /init of the architecture's Debian kernel under qemu-system.
-    Kernel,
-}
-
-impl From<RunTier> for Tier {
-    fn from(tier: RunTier) -> Tier {
-        match tier {
-            RunTier::User => Tier::User,
-            RunTier::Native => Tier::Native,
-            RunTier::Kernel => Tier::Kernel,
-        }
-    }
-}
-
 /// What to run, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunArgs {
     /// The binary's architecture; `None`: read from its ELF header.
     pub arch: Option<String>,
     /// `None`: native where the host runs it, else user.
-    pub tier: Option<Tier>,
+    pub tier: Option<Machine>,
     /// Seconds before the run is killed; `None`: no limit.
     pub timeout: Option<u64>,
     pub binary: PathBuf,
@@ -95,7 +73,7 @@ pub fn parse(name: &str, args: impl IntoIterator<Item = OsString>) -> Result<Run
     let cli = Cli::try_parse_from(std::iter::once(OsString::from(name)).chain(args))?;
     let mut command = cli.command.into_iter();
     let binary = PathBuf::from(command.next().expect("clap requires the binary"));
-    Ok(RunArgs { arch: cli.arch, tier: cli.tier.map(Tier::from), timeout: cli.timeout, binary, args: command.collect() })
+    Ok(RunArgs { arch: cli.arch, tier: cli.tier, timeout: cli.timeout, binary, args: command.collect() })
 }
 
 /// A run that ended without a status of the program's.
@@ -141,10 +119,10 @@ pub fn run(args: &RunArgs) -> Result<u8, RunError> {
     let timeout = args.timeout.map(Duration::from_secs);
     // Whatever the kernel tier refuses is refused before anything is installed.
     let boot = match (tier, &arch.kernel) {
-        (Tier::Kernel, Some(spec)) => Some((spec, init_arguments(spec, &binary, &header, &args.args)?)),
+        (Machine::Kernel, Some(spec)) => Some((spec, init_arguments(spec, &binary, &header, &args.args)?)),
         _ => None,
     };
-    setup::install_tools(std::slice::from_ref(arch), &Needs::for_tiers(std::slice::from_ref(arch), &[tier])).map_err(failed)?;
+    setup::install_tools(std::slice::from_ref(arch), &Needs::for_machines(std::slice::from_ref(arch), &[tier])).map_err(failed)?;
     match boot {
         Some((spec, init_args)) => run_on_kernel(spec, &binary, &init_args, timeout),
         None => run_directly(arch, tier, &binary, &args.args, timeout),
@@ -154,8 +132,8 @@ pub fn run(args: &RunArgs) -> Result<u8, RunError> {
 /// The architecture and tier for a binary: `--arch` if given (it must run the binary),
 /// else the one its ELF header names; `--tier` if given (it must run that
 /// architecture here), else native where the host runs it, else user.
-pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>, arches: &'a [Arch]) -> Result<(&'a Arch, Tier), String> {
-    let inferred = elf::architecture_of(header, arches);
+pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Machine>, arches: &'a [Arch]) -> Result<(&'a Arch, Machine), String> {
+    let inferred = arches::architecture_of(header, arches);
     let arch = match arch {
         None => inferred?,
         Some(name) => {
@@ -163,7 +141,7 @@ pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>,
                 let known: Vec<&str> = arches.iter().map(|arch| arch.name.as_str()).collect();
                 format!("unknown architecture `{name}` (--arch); known: {}", known.join(", "))
             })?;
-            if !elf::runs(given, header) {
+            if !given.runs(header) {
                 let what = match &inferred {
                     Ok(arch) => format!("an {} binary ({})", arch.name, header.identity),
                     Err(error) => error.clone(),
@@ -177,19 +155,18 @@ pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>,
             given
         }
     };
-    let available = arch.tiers();
+    let available = arch.machines();
     let tier = match tier {
         Some(tier) => tier,
-        None => [Tier::Native, Tier::User, Tier::Kernel].into_iter().find(|tier| available.contains(tier)).ok_or_else(|| {
+        None => [Machine::Native, Machine::User, Machine::Kernel].into_iter().find(|tier| available.contains(tier)).ok_or_else(|| {
             format!("no tier runs {} binaries (no emulator, no kernel, not this host's)", arch.name)
         })?,
     };
     if !available.contains(&tier) {
         let why = match tier {
-            Tier::User => format!("{} has no qemu-user emulator", arch.name),
-            Tier::Native => format!("this {} host does not run {} binaries", std::env::consts::ARCH, arch.name),
-            Tier::Kernel => format!("Debian ships no kernel for {}", arch.name),
-            Tier::Peer => "the peer tier is glibc's tests, which only `cargo xtask test` runs".to_string(),
+            Machine::User => format!("{} has no qemu-user emulator", arch.name),
+            Machine::Native => format!("this {} host does not run {} binaries", std::env::consts::ARCH, arch.name),
+            Machine::Kernel => format!("Debian ships no kernel for {}", arch.name),
         };
         let others: Vec<&str> = available.iter().map(|tier| tier.name()).collect();
         let others = if others.is_empty() { "none".to_string() } else { others.join(", ") };
@@ -200,7 +177,7 @@ pub fn choose<'a>(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>,
 
 /// Tiers user and native: the program (or qemu-user) is a child with the runner's
 /// standard input, output and environment.
-fn run_directly(arch: &Arch, tier: Tier, binary: &Path, args: &[OsString], timeout: Option<Duration>) -> Result<u8, RunError> {
+fn run_directly(arch: &Arch, tier: Machine, binary: &Path, args: &[OsString], timeout: Option<Duration>) -> Result<u8, RunError> {
     let mut command = arch.direct_command(tier, binary).expect("choose() checked the tier");
     command.args(args);
     let program = command.get_program().to_string_lossy().into_owned();
@@ -381,50 +358,50 @@ mod tests {
         header(consts::EM_AARCH64.0, 64, ByteOrder::Little)
     }
 
-    fn chosen(header: &BinaryHeader, arch: Option<&str>, tier: Option<Tier>) -> Result<(String, Tier), String> {
+    fn chosen(header: &BinaryHeader, arch: Option<&str>, tier: Option<Machine>) -> Result<(String, Machine), String> {
         let arches = arches::all().unwrap();
         choose(header, arch, tier, &arches).map(|(arch, tier)| (arch.name.clone(), tier))
     }
 
     #[test]
     fn without_options_the_architecture_comes_from_the_elf_header_and_the_tier_from_the_host() {
-        let expected_tier = if std::env::consts::ARCH == "aarch64" { Tier::Native } else { Tier::User };
+        let expected_tier = if std::env::consts::ARCH == "aarch64" { Machine::Native } else { Machine::User };
         assert_eq!(chosen(&aarch64(), None, None), Ok(("aarch64".to_string(), expected_tier)));
         let mips = header(consts::EM_MIPS.0, 32, ByteOrder::Big);
-        assert_eq!(chosen(&mips, None, None), Ok(("mips".to_string(), Tier::User)));
+        assert_eq!(chosen(&mips, None, None), Ok(("mips".to_string(), Machine::User)));
     }
 
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn x86_binaries_run_natively_by_default_on_an_x86_64_host() {
-        assert_eq!(chosen(&header(consts::EM_X86_64.0, 64, ByteOrder::Little), None, None), Ok(("x86_64".to_string(), Tier::Native)));
-        assert_eq!(chosen(&header(consts::EM_386.0, 32, ByteOrder::Little), None, None), Ok(("i386".to_string(), Tier::Native)));
+        assert_eq!(chosen(&header(consts::EM_X86_64.0, 64, ByteOrder::Little), None, None), Ok(("x86_64".to_string(), Machine::Native)));
+        assert_eq!(chosen(&header(consts::EM_386.0, 32, ByteOrder::Little), None, None), Ok(("i386".to_string(), Machine::Native)));
     }
 
     #[test]
     fn arch_option_must_describe_the_binary() {
-        assert_eq!(chosen(&aarch64(), Some("aarch64"), Some(Tier::Kernel)), Ok(("aarch64".to_string(), Tier::Kernel)));
+        assert_eq!(chosen(&aarch64(), Some("aarch64"), Some(Machine::Kernel)), Ok(("aarch64".to_string(), Machine::Kernel)));
         let error = chosen(&aarch64(), Some("x86_64"), None).unwrap_err();
         assert!(error.contains("an aarch64 binary") && error.contains("--arch x86_64") && error.contains("pass --arch aarch64"), "{error}");
         let error = chosen(&aarch64(), Some("vax"), None).unwrap_err();
         assert!(error.contains("unknown architecture `vax`"), "{error}");
         // The three ARM names share one ELF identity: any of them may be asked for.
         let arm = header(consts::EM_ARM.0, 32, ByteOrder::Little);
-        assert_eq!(chosen(&arm, None, Some(Tier::User)), Ok(("arm".to_string(), Tier::User)));
-        assert_eq!(chosen(&arm, Some("thumb"), Some(Tier::Kernel)), Ok(("thumb".to_string(), Tier::Kernel)));
+        assert_eq!(chosen(&arm, None, Some(Machine::User)), Ok(("arm".to_string(), Machine::User)));
+        assert_eq!(chosen(&arm, Some("thumb"), Some(Machine::Kernel)), Ok(("thumb".to_string(), Machine::Kernel)));
     }
 
     #[test]
     fn a_tier_that_cannot_run_the_architecture_is_refused_with_those_that_can() {
         let mips64 = header(consts::EM_MIPS.0, 64, ByteOrder::Big);
-        let error = chosen(&mips64, None, Some(Tier::Kernel)).unwrap_err();
+        let error = chosen(&mips64, None, Some(Machine::Kernel)).unwrap_err();
         assert!(error.contains("no kernel for mips64") && error.contains("tiers that can: user"), "{error}");
         let ia64 = header(consts::EM_IA_64.0, 64, ByteOrder::Little);
         let error = chosen(&ia64, None, None).unwrap_err();
         assert!(error.contains("no tier runs ia64"), "{error}");
         if std::env::consts::ARCH != "s390x" {
             let s390x = header(consts::EM_S390.0, 64, ByteOrder::Big);
-            let error = chosen(&s390x, None, Some(Tier::Native)).unwrap_err();
+            let error = chosen(&s390x, None, Some(Machine::Native)).unwrap_err();
             assert!(error.contains("does not run s390x binaries") && error.contains("user, kernel"), "{error}");
         }
     }
@@ -444,7 +421,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     fn native_runs_end_with_the_program_exit_code_or_128_plus_its_signal() {
         let run_native = |path: &PathBuf| {
-            let args = RunArgs { arch: None, tier: Some(Tier::Native), timeout: Some(60), binary: path.clone(), args: Vec::new() };
+            let args = RunArgs { arch: None, tier: Some(Machine::Native), timeout: Some(60), binary: path.clone(), args: Vec::new() };
             let status = run(&args);
             let _ = std::fs::remove_file(path);
             status
@@ -465,7 +442,7 @@ mod tests {
     fn a_run_past_its_timeout_is_killed_and_reported_apart() {
         // pause (34), forever
         let sleeper = x86_64_program("pause", &[0xb8, 34, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7]);
-        let args = RunArgs { arch: None, tier: Some(Tier::Native), timeout: Some(1), binary: sleeper.clone(), args: Vec::new() };
+        let args = RunArgs { arch: None, tier: Some(Machine::Native), timeout: Some(1), binary: sleeper.clone(), args: Vec::new() };
         let error = run(&args).unwrap_err();
         let _ = std::fs::remove_file(&sleeper);
         assert_eq!(error.status, TIMED_OUT, "{}", error.message);
@@ -475,7 +452,7 @@ mod tests {
     fn usage_errors_are_the_runner_s_status_and_program_arguments_pass_untouched() {
         let words = ["--tier", "kernel", "prog", "--arch", "x", "-v", "--"].map(OsString::from);
         let parsed = parse("freeclone-run", words).unwrap();
-        assert_eq!((parsed.tier, parsed.arch, parsed.binary), (Some(Tier::Kernel), None, PathBuf::from("prog")));
+        assert_eq!((parsed.tier, parsed.arch, parsed.binary), (Some(Machine::Kernel), None, PathBuf::from("prog")));
         assert_eq!(parsed.args, ["--arch", "x", "-v", "--"]);
         assert!(parse("freeclone-run", ["--tier".into(), "kernel".into()]).is_err(), "the binary is required");
         let status = main("freeclone-run", ["--tier".into(), "sideways".into(), "prog".into()]);

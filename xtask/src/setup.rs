@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::arches::{Arch, Tier};
+use crate::arches::{Arch, Machine};
 use crate::util::{command_exists, output_of, run_status};
 
 /// Where Debian's qemu 10 comes from: see docs/tiers.md, "Where QEMU comes from".
@@ -21,16 +21,16 @@ pub struct Needs {
 }
 
 impl Needs {
-    /// What running `arches` on `tiers` needs: qemu-user for tier user, each kernel's
+    /// What running `arches` on `machines` needs: qemu-user for tier user, each kernel's
     /// qemu-system for tier kernel, and ia64's binutils for its build checks.
-    pub fn for_tiers(arches: &[Arch], tiers: &[Tier]) -> Needs {
-        let qemu_system = if tiers.contains(&Tier::Kernel) {
+    pub fn for_machines(arches: &[Arch], machines: &[Machine]) -> Needs {
+        let qemu_system = if machines.contains(&Machine::Kernel) {
             arches.iter().filter_map(|arch| arch.kernel.as_ref()).map(|spec| (spec.qemu_package.clone(), spec.qemu_system.clone())).collect()
         } else {
             Vec::new()
         };
         Needs {
-            qemu_user: tiers.contains(&Tier::User),
+            qemu_user: machines.contains(&Machine::User),
             ia64_binutils: arches.iter().any(|arch| arch.rust_target.is_none()),
             qemu_system,
         }
@@ -44,7 +44,7 @@ pub fn run(arches: &[Arch], needs: &Needs) -> Result<(), String> {
     ensure_toolchain(&declared_rust_version()?)?;
     for arch in arches.iter().filter(|arch| arch.stable_rust_std) {
         if let Some(target) = &arch.rust_target {
-            ensure_stable_target(target)?;
+            ensure_stable_target(target, "the library must build on stable")?;
         }
     }
     install_tools(arches, needs)
@@ -131,12 +131,14 @@ fn ensure_toolchain(version: &str) -> Result<(), String> {
         .map_err(|error| format!("{error}\nrun by hand: rustup toolchain install {version} --profile minimal"))
 }
 
-fn ensure_stable_target(target: &str) -> Result<(), String> {
+/// Adds the stable rust-std for `target` unless it is installed; `why` is said when
+/// it is added.
+pub fn ensure_stable_target(target: &str, why: &str) -> Result<(), String> {
     let installed = output_of(Command::new("rustup").args(["target", "list", "--installed", "--toolchain", "stable"]))?;
     if installed.lines().any(|line| line.trim() == target) {
         return Ok(());
     }
-    eprintln!("setup: adding the stable rust-std for {target} (the library must build on stable)");
+    eprintln!("setup: adding the stable rust-std for {target} ({why})");
     run_status(Command::new("rustup").args(["target", "add", "--toolchain", "stable", target]))
         .map_err(|error| format!("{error}\nrun by hand: rustup target add --toolchain stable {target}"))
 }

@@ -2,13 +2,14 @@
 //! was not the same in all of them. A case that fails once has failed: nothing here
 //! retries; the soak only shows what a single run cannot.
 
-use crate::RunResult;
+use crate::tier::conformance::case_name;
+use crate::tier::{Row, RunResult};
 
 /// A case whose verdict differed between two rounds of one architecture and tier.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub arch: String,
-    pub tier: String,
+    pub tier: Row,
     pub case: String,
     /// Each differing round: its number (from 1), the verdict (`ok`, `FAIL`, `skip`, or
     /// `missing` when the run ended before the case), and what the round printed about it.
@@ -36,7 +37,7 @@ pub(crate) fn changed_verdicts(rounds: &[RunResult]) -> Vec<Change> {
             let shown = |index: usize| (index + 1, verdict(&rounds[index], name), what_it_printed(&rounds[index], name));
             changes.push(Change {
                 arch: rounds[0].arch.clone(),
-                tier: rounds[0].tier.clone(),
+                tier: rounds[0].tier,
                 case: name.to_string(),
                 rounds: vec![shown(0), shown(other)],
             });
@@ -49,7 +50,7 @@ pub(crate) fn changed_verdicts(rounds: &[RunResult]) -> Vec<Change> {
 /// ended and its last lines.
 fn what_it_printed(round: &RunResult, case: &str) -> String {
     let lines: Vec<String> = round.output.lines().map(crate::kernel::strip_terminal_controls).collect();
-    let line = lines.iter().find(|line| crate::case_name(line).is_some_and(|(name, _)| name == case));
+    let line = lines.iter().find(|line| case_name(line).is_some_and(|(name, _)| name == case));
     match line {
         Some(line) => line.clone(),
         None => {
@@ -81,7 +82,7 @@ mod tests {
     use super::*;
 
     fn round(cases: &[(&str, &'static str)], output: &str, error: Option<&str>) -> RunResult {
-        let mut result = RunResult::new("x86_64", "user");
+        let mut result = RunResult::new("x86_64", Row::Machine(xtask::arches::Machine::User));
         result.cases = cases.iter().map(|(name, outcome)| (name.to_string(), *outcome)).collect();
         result.output = output.to_string();
         result.error = error.map(str::to_string);

@@ -18,7 +18,8 @@ pub fn command_exists(name: &str) -> bool {
     })
 }
 
-fn describe(command: &Command) -> String {
+/// A command as a shell line would show it (without quoting).
+pub fn describe(command: &Command) -> String {
     let mut text = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         text.push(' ');

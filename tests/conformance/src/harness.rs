@@ -89,6 +89,30 @@ pub(crate) use skip;
 /// A case: the statement it checks, as its name, and the check.
 pub type Case = (&'static str, fn() -> Verdict);
 
+/// The cases whose check functions the paths name, each named after its function (the
+/// path's last segment): `cases![child_runs_fn, clone3::clone3_size_below_ver0_is_einval]`.
+/// A `&'static [Case]`, in a const context or not.
+macro_rules! cases {
+    ($($case:path),* $(,)?) => {{
+        const CASES: &[$crate::harness::Case] = &[$(($crate::harness::case_name(stringify!($case)), $case)),*];
+        CASES
+    }};
+}
+pub(crate) use cases;
+
+/// A case's name: the last segment of its function's path, as `stringify!` spells it.
+pub const fn case_name(path: &'static str) -> &'static str {
+    let bytes = path.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes[start - 1] != b':' && bytes[start - 1] != b' ' {
+        start -= 1;
+    }
+    match core::str::from_utf8(bytes.split_at(start).1) {
+        Ok(name) => name,
+        Err(_) => panic!("a path is UTF-8 at its segments' bounds"),
+    }
+}
+
 /// Runs every case in order (only those whose names contain one of the arguments from
 /// `first_filter` on, if there are any), prints one line each and the closing count,
 /// and returns the exit status: 1 if any case failed.

@@ -11,7 +11,7 @@
 
 use object::{Object, ObjectSection, ObjectSymbol};
 
-use crate::cfi::Check;
+use super::Check;
 
 /// `sc`.
 const SC: u32 = 0x4400_0002;

@@ -32,12 +32,13 @@ use std::time::{Duration, Instant};
 
 use object::{Object, ObjectSymbol};
 
-use xtask::arches::{Arch, PeerSpec, Tier};
+use xtask::arches::{Arch, PeerSpec, Machine};
 use xtask::debian::cache_root;
 use xtask::kernel::{self, Console};
 use xtask::util::{output_of, run_status, run_with_timeout};
 
-use crate::RunResult;
+use super::conformance::{self, Line};
+use super::{Row, RunResult};
 use crate::build::{self, Program};
 use crate::capi;
 
@@ -791,7 +792,7 @@ struct Outcome {
 /// `trace` turns the C ABI's trace on (the fuzz counts calls itself instead).
 fn run_direct(
     arch: &Arch,
-    tier: Tier,
+    tier: Machine,
     binary: &Path,
     args: &[String],
     trace: bool,
@@ -849,7 +850,7 @@ pub fn run(
     root: &Path,
     arch: &Arch,
     built: &Built,
-    machines: &[Tier],
+    machines: &[Machine],
     apt: &mut xtask::debian::Apt,
 ) -> Vec<RunResult> {
     let mut results = Vec::new();
@@ -861,11 +862,11 @@ pub fn run(
         println!("  note {}: {absent}", arch.name);
     }
     for &machine in machines {
-        let tier_name = format!("peer {}", machine.name());
+        let tier = Row::Peer(machine);
         let start = Instant::now();
-        let mut result = RunResult::new(&arch.name, &tier_name);
+        let mut result = RunResult::new(&arch.name, tier);
         let outcomes: BTreeMap<String, Outcome> = match machine {
-            Tier::Kernel => {
+            Machine::Kernel => {
                 let Some(spec) = &arch.kernel else { continue };
                 match run_kernel(root, arch, spec, built, apt) {
                     Ok(outcomes) => outcomes,
@@ -896,7 +897,7 @@ pub fn run(
                     run_direct(arch, machine, &built.smoke, &[], true)
                         .map(|outcome| ("capi-smoke".to_string(), outcome)),
                 );
-                if machine == Tier::Native {
+                if machine == Machine::Native {
                     let args = [FUZZ_NATIVE.to_string(), fuzz_seed().to_string()];
                     outcomes.extend(
                         run_direct(arch, machine, &built.fuzz, &args, false)
@@ -930,12 +931,12 @@ pub fn run(
         }
         if let Some(outcome) = outcomes.get("fuzz") {
             record(&mut result, "fuzz", judge_fuzz(outcome));
-        } else if machine != Tier::User {
+        } else if machine != Machine::User {
             record(&mut result, "fuzz", Verdict::Fail("did not run".into()));
         }
         result.seconds = start.elapsed().as_secs_f64();
         println!(
-            "  {} {tier_name}: {} passed, {} failed, {} skipped ({:.1} s)",
+            "  {} {tier}: {} passed, {} failed, {} skipped ({:.1} s)",
             arch.name, result.passed, result.failed, result.skipped, result.seconds
         );
         results.push(result);
@@ -1069,7 +1070,7 @@ fn einval_and_sigchld(arch: &Arch) -> (i64, u64) {
     }
 }
 
-fn judge(arch: &Arch, machine: Tier, mine: &Outcome, control: &Outcome) -> Verdict {
+fn judge(arch: &Arch, machine: Machine, mine: &Outcome, control: &Outcome) -> Verdict {
     let traces = trace_lines(&mine.output);
     if traces.is_empty() {
         return Verdict::Fail(format!(
@@ -1085,7 +1086,7 @@ fn judge(arch: &Arch, machine: Tier, mine: &Outcome, control: &Outcome) -> Verdi
     }
     let calls = traces.len();
     if mine.code == Some(0) {
-        if control.code != Some(0) && machine != Tier::User {
+        if control.code != Some(0) && machine != Machine::User {
             return Verdict::Fail(format!(
                 "freeclone passes but the control fails ({}): {}",
                 control.description,
@@ -1101,7 +1102,7 @@ fn judge(arch: &Arch, machine: Tier, mine: &Outcome, control: &Outcome) -> Verdi
             "{calls} call(s) through freeclone traced; {control_note}"
         ));
     }
-    if machine != Tier::User {
+    if machine != Machine::User {
         return Verdict::Fail(format!(
             "{}: {}",
             mine.description,
@@ -1145,29 +1146,35 @@ fn judge_smoke(result: &mut RunResult, outcome: &Outcome) {
     let mut closing = false;
     let mut cases = 0;
     for line in outcome.output.lines() {
-        if let Some(rest) = line.strip_prefix("ok ") {
-            cases += 1;
-            record(
-                result,
-                &format!("capi-smoke/{rest}"),
-                Verdict::Pass(String::new()),
-            );
-        } else if let Some(rest) = line.strip_prefix("FAIL ") {
-            cases += 1;
-            let (name, why) = rest.split_once(": ").unwrap_or((rest, ""));
-            record(
-                result,
-                &format!("capi-smoke/{name}"),
-                Verdict::Fail(why.into()),
-            );
-        } else if line.ends_with(" skipped") && line.contains(" passed, ") {
-            closing = true;
+        match conformance::parse_line(line) {
+            Line::Case { outcome: "ok", text, .. } => {
+                cases += 1;
+                record(
+                    result,
+                    &format!("capi-smoke/{text}"),
+                    Verdict::Pass(String::new()),
+                );
+            }
+            Line::Case { outcome: "FAIL", text, .. } => {
+                cases += 1;
+                let (name, why) = text.split_once(": ").unwrap_or((text, ""));
+                record(
+                    result,
+                    &format!("capi-smoke/{name}"),
+                    Verdict::Fail(why.into()),
+                );
+            }
+            _ if conformance::ends_with_closing_line(line) => closing = true,
+            _ => {}
         }
     }
     if !closing
         || cases == 0
         || (outcome.code != Some(0)
-            && !outcome.output.lines().any(|line| line.starts_with("FAIL ")))
+            && !outcome
+                .output
+                .lines()
+                .any(|line| matches!(conformance::parse_line(line), Line::Case { outcome: "FAIL", .. })))
     {
         record(
             result,

@@ -5,10 +5,14 @@
 //! the clone entry must not (it returns to its caller). With them, the structural
 //! checks of entry code that no tier executes (`entry_words`).
 
+mod entry_words;
+
 use std::path::Path;
 
 use gimli::{BaseAddresses, CieOrFde, EhFrame, RegisterRule, RunTimeEndian, UnwindContext, UnwindSection};
 use object::{Object, ObjectSection, ObjectSymbol};
+
+use super::{Row, RunResult};
 
 /// One checked statement about the binary's unwind information.
 pub struct Check {
@@ -22,6 +26,22 @@ struct Region {
     start: u64,
     length: u64,
     return_address_undefined: bool,
+}
+
+/// Tier cfi: the checks of `arch`'s built `binary`, counted as cases.
+pub(crate) fn run(arch: &str, binary: &Path) -> RunResult {
+    let mut result = RunResult::new(arch, Row::Cfi);
+    match check(binary) {
+        Ok(checks) => {
+            result.ran = true;
+            for check in checks {
+                result.record_check(check.name, check.result);
+            }
+        }
+        Err(error) => result.error = Some(error),
+    }
+    println!("  {arch} cfi: {} passed, {} failed", result.passed, result.failed);
+    result
 }
 
 pub fn check(binary: &Path) -> Result<Vec<Check>, String> {
@@ -72,7 +92,7 @@ pub fn check(binary: &Path) -> Result<Vec<Check>, String> {
         },
     });
     // Entry paths no tier executes, checked in the instruction words instead.
-    checks.extend(crate::entry_words::checks(&file));
+    checks.extend(entry_words::checks(&file));
     Ok(checks)
 }
 

@@ -1,13 +1,20 @@
 //! `examples/template`: a crate of its own that depends on freeclone as a user's does,
 //! built exactly as the README's "Your own freestanding program" says (stable where the
 //! target has a stable rust-std, nightly's build-std elsewhere), whose files the README
-//! must show verbatim.
+//! must show verbatim. Per architecture, it is built and run on each tier through the
+//! runner users have ([`run`]); freeclone-mem's objects must refer to nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
-use crate::arches::Arch;
-use crate::util::run_status;
+use xtask::arches::{Arch, Machine};
+use xtask::run;
+use xtask::util::{run_status, run_with_timeout};
+
+use super::conformance::RUN_TIMEOUT;
+use super::{Row, RunResult, runs_here};
+use crate::{build, timed};
 
 /// The template's files that the README shows whole.
 const SHOWN_FILES: [&str; 3] = ["Cargo.toml", ".cargo/config.toml", "src/main.rs"];
@@ -110,10 +117,10 @@ fn target_dir(root: &Path, lto: Option<&str>) -> PathBuf {
 pub fn cargo(root: &Path, arch: &Arch, subcommand: &str, lto: Option<&str>) -> Result<Command, String> {
     let target = arch.rust_target.as_deref().ok_or_else(|| format!("{} has no Rust target", arch.name))?;
     let toolchain = if arch.stable_rust_std { "stable" } else { "nightly" };
-    let mut command = Command::new("rustup");
+    let mut command = build::rustup_cargo(toolchain);
     command
         .current_dir(dir(root))
-        .args(["run", toolchain, "cargo", "--quiet"])
+        .arg("--quiet")
         .args(STABLE_BUILD.map(|word| match word {
             "<target>" => target,
             "build" => subcommand,
@@ -123,13 +130,8 @@ pub fn cargo(root: &Path, arch: &Arch, subcommand: &str, lto: Option<&str>) -> R
         command.arg(NIGHTLY_EXTRA);
     }
     // Only where the output goes differs from the README: nothing of the caller's own
-    // settings may leak in.
-    command
-        .env("CARGO_TARGET_DIR", target_dir(root, lto))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+    // settings leaks in (see rustup_cargo).
+    command.env("CARGO_TARGET_DIR", target_dir(root, lto));
     if let Some(lto) = lto {
         command.env("CARGO_PROFILE_RELEASE_LTO", lto);
     }
@@ -196,6 +198,112 @@ pub fn check_mem_has_no_undefined_symbols(binary: &Path) -> Result<usize, String
         }
     }
     if checked == 0 { Err(format!("no freeclone-mem object in {}", deps.display())) } else { Ok(checked) }
+}
+
+/// Builds examples/template as the README says and runs it with an argument that sets
+/// its exit status, on each tier: one case per tier. Checks that freeclone-mem's
+/// objects refer to nothing; on [`LTO_ARCHES`] builds it again with
+/// `lto = "fat"` and `"thin"` and runs each on the first tier that runs it directly.
+pub(crate) fn run(root: &Path, arch: &Arch, machines: &[Machine], results: &mut Vec<RunResult>) {
+    let name = format!("{} template", arch.name);
+    println!("build: examples/template for {} as the README says", arch.name);
+    let binary = match build(root, arch, None) {
+        Ok(binary) => binary,
+        Err(error) => return results.push(RunResult::error(&name, Row::Build, error)),
+    };
+    let mut mem = RunResult::new(&name, Row::Build);
+    match check_mem_has_no_undefined_symbols(&binary) {
+        Ok(objects) => println!("  {name}: freeclone-mem's {objects} object(s) refer to no symbol"),
+        Err(error) => mem.error = Some(error),
+    }
+    results.push(mem);
+    for &machine in machines {
+        if !runs_here(arch, machine, &binary) {
+            continue;
+        }
+        if machine == Machine::Kernel {
+            results.push(timed(&format!("{name} kernel through cargo run"), || through_cargo_runner(root, arch)));
+        } else {
+            results.push(run_one(arch, machine, &binary, &name));
+        }
+    }
+    if !LTO_ARCHES.contains(&arch.name.as_str()) {
+        return;
+    }
+    let Some(&machine) = machines.iter().find(|machine| **machine != Machine::Kernel && arch.direct_command(**machine, &binary).is_some()) else {
+        return;
+    };
+    for lto in ["fat", "thin"] {
+        let name = format!("{} template lto={lto}", arch.name);
+        println!("build: examples/template for {} with lto = \"{lto}\"", arch.name);
+        match build(root, arch, Some(lto)) {
+            Ok(binary) => results.push(run_one(arch, machine, &binary, &name)),
+            Err(error) => results.push(RunResult::error(&name, Row::Build, error)),
+        }
+    }
+}
+
+/// Runs a template build through the runner users have (`cargo xtask run --arch A
+/// --tier T <binary> 3`): one case.
+fn run_one(arch: &Arch, tier: Machine, binary: &Path, name: &str) -> RunResult {
+    let args = run::RunArgs {
+        arch: Some(arch.name.clone()),
+        tier: Some(tier),
+        timeout: Some(RUN_TIMEOUT.as_secs()),
+        binary: binary.to_path_buf(),
+        args: vec![EXIT_STATUS.to_string().into()],
+    };
+    println!("run: cargo xtask run --arch {} --tier {} {} {}", arch.name, tier.name(), binary.display(), EXIT_STATUS);
+    let start = Instant::now();
+    let mut result = RunResult::new(name, Row::Machine(tier));
+    match run::run(&args) {
+        Ok(status) if i32::from(status) == EXIT_STATUS => result.passed = 1,
+        Ok(status) => {
+            println!("  FAIL {name} {}: the run ended with {status}, not the child's {}", tier.name(), EXIT_STATUS);
+            result.failed = 1;
+        }
+        Err(error) => result.error = Some(error.message),
+    }
+    result.seconds = start.elapsed().as_secs_f64();
+    println!("  {name} {}: {}", tier.name(), if result.passed == 1 { "ok" } else { "FAILED" });
+    result
+}
+
+/// The template's kernel tier as the README's cargo runner has it: `cargo run --release
+/// --target T -- 3` with the README's runner snippet added to the template's config
+/// (`cargo --config`, after checking that the two parse as one file) and the workspace's
+/// freeclone-run first on PATH.
+fn through_cargo_runner(root: &Path, arch: &Arch) -> RunResult {
+    let mut result = RunResult::new(&format!("{} template", arch.name), Row::Machine(Machine::Kernel));
+    let started = Instant::now();
+    let outcome = (|| -> Result<Option<i32>, String> {
+        let snippet = runner_snippet(root)?;
+        let config = root.join("target").join("template").join("runner-snippet.toml");
+        std::fs::create_dir_all(config.parent().expect("a file in a directory")).map_err(|error| error.to_string())?;
+        std::fs::write(&config, &snippet).map_err(|error| format!("{}: {error}", config.display()))?;
+        let mut build = Command::new("rustup");
+        build.current_dir(root).args(["run", "stable", "cargo", "build", "--quiet", "--package", "freeclone-run"]);
+        run_status(build.env_remove("RUSTUP_TOOLCHAIN").env_remove("CARGO"))?;
+        let bin = root.join("target").join("debug");
+        let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))
+            .map_err(|error| error.to_string())?;
+        let mut command = cargo(root, arch, "run", None)?;
+        command.arg("--config").arg(&config).arg("--").arg(EXIT_STATUS.to_string()).env("PATH", path);
+        println!("run: cargo run --target {} -- {} (runner: the README's snippet)", arch.rust_target.as_deref().unwrap_or_default(), EXIT_STATUS);
+        let finished = run_with_timeout(&mut command, RUN_TIMEOUT)?;
+        print!("{}", finished.output);
+        Ok(finished.code)
+    })();
+    match outcome {
+        Ok(Some(code)) if code == EXIT_STATUS => result.passed = 1,
+        Ok(code) => {
+            println!("  FAIL {} template kernel: cargo run ended with {code:?}, not the child's {}", arch.name, EXIT_STATUS);
+            result.failed = 1;
+        }
+        Err(error) => result.error = Some(error),
+    }
+    result.seconds = started.elapsed().as_secs_f64();
+    result
 }
 
 #[cfg(test)]
