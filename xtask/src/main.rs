@@ -7,6 +7,7 @@
 mod bench;
 mod build;
 mod capi;
+#[cfg(test)]
 mod module_graph;
 mod mutants;
 mod soak;
