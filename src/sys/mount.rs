@@ -187,7 +187,7 @@ pub unsafe fn unshare(flags: CloneFlags) -> Result<(), Errno> {
 
 /// `setns(2)`: moves the calling thread into the namespace that `fd` refers to: an
 /// open `/proc/<pid>/ns/<name>` file, or (Linux 5.8 and later) a PID file descriptor,
-/// whose namespaces named in `nstype` are all joined. `nstype` is 0 (any type) or the
+/// whose namespaces named in `nstype` are all joined. `nstype` is `CloneFlags::empty()` (any type) or the
 /// `CLONE_NEW*` flag the namespace must have, as a check. Joining a PID namespace
 /// applies to the caller's next children; a user namespace needs a single-threaded
 /// caller, a mount namespace a caller that does not share its filesystem
